@@ -1,0 +1,137 @@
+/**
+ * gridtokenx-node: the node's command line.
+ *
+ *   deno task node init            prepare the data directory (keys, genesis)
+ *   deno task node start           run the node (initialises on first start)
+ *   deno task node generate-keys   write a new encrypted keystore
+ *
+ * Flags: --config PATH, --data-dir DIR, --api-port N, --p2p-port N, --api-host HOST,
+ *        --out PATH (generate-keys).
+ */
+import { parseArgs } from "node:util";
+import { applyOverrides } from "./node/config/apply_overrides.ts";
+import { ConfigError } from "./node/config/config_error.ts";
+import { loadConfig } from "./node/config/load_config.ts";
+import type { NodeConfig } from "./node/config/node_config.ts";
+import { createLogger } from "./node/log/logger.ts";
+import { loggerOptionsFromConfig } from "./node/log/from_config.ts";
+import { startNode } from "./node/runtime/start_node.ts";
+import { initChain } from "./node/runtime/init_chain.ts";
+import { createKeystore, getPassphrase, validatorKeystorePath } from "./node/runtime/keys.ts";
+
+const USAGE = `Usage: gridtokenx-node <command> [flags]
+
+Commands:
+  init            prepare the data directory: validator key and genesis block
+  start           start the node (initialises the data directory on first start)
+  generate-keys   generate an Ed25519 key into an encrypted keystore
+
+Flags:
+  --config PATH     config file (default ./config.toml, else the embedded dev config)
+  --data-dir DIR    override node.data_dir
+  --api-port N      override api.port
+  --api-host HOST   override api.host
+  --p2p-port N      override p2p.port
+  --out PATH        keystore path for generate-keys (default <data_dir>/keys/validator.json)
+  -h, --help        show this help
+`;
+
+class UsageError extends Error {}
+
+function parsePort(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new UsageError(`--${name} must be a port number 0..65535, got "${value}"`);
+  }
+  return Number(value);
+}
+
+async function readConfig(
+  values: Record<string, string | boolean | undefined>,
+): Promise<NodeConfig> {
+  const cfg = await loadConfig(values.config as string | undefined);
+  return applyOverrides(cfg, {
+    dataDir: values["data-dir"] as string | undefined,
+    apiPort: parsePort("api-port", values["api-port"] as string | undefined),
+    p2pPort: parsePort("p2p-port", values["p2p-port"] as string | undefined),
+    apiHost: values["api-host"] as string | undefined,
+  });
+}
+
+async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        "data-dir": { type: "string" },
+        "api-port": { type: "string" },
+        "api-host": { type: "string" },
+        "p2p-port": { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}"`);
+  const cfg = await readConfig(values);
+  const log = createLogger(loggerOptionsFromConfig(cfg));
+  switch (command) {
+    case "init": {
+      const result = await initChain(cfg, log);
+      console.log(
+        result.created
+          ? `Initialised ${cfg.node.data_dir}: genesis ${result.genesisHash}, validator ${result.validator.address}`
+          : `${cfg.node.data_dir} already holds a chain (genesis ${result.genesisHash}); nothing to do`,
+      );
+      return 0;
+    }
+    case "generate-keys": {
+      const out = (values.out as string | undefined) ?? validatorKeystorePath(cfg.node.data_dir);
+      const { passphrase } = await getPassphrase(
+        cfg.node.data_dir,
+        cfg.consensus.keystore_passphrase_env,
+        {
+          create: true,
+        },
+      );
+      const wallet = await createKeystore(out, passphrase);
+      console.log(
+        `Keystore: ${out}\nAddress: ${wallet.address}\nPublic key: ${wallet.publicKeyHex}`,
+      );
+      return 0;
+    }
+    case "start": {
+      const running = await startNode(cfg, log);
+      await running.finished;
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}"`);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`gridtokenx-node: ${e.message}\n\n${USAGE}`);
+      Deno.exit(2);
+    }
+    const code = (e as { code?: string }).code;
+    const prefix = e instanceof ConfigError ? "" : code ? `${code}: ` : "";
+    console.error(`gridtokenx-node: ${prefix}${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}

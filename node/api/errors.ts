@@ -1,0 +1,62 @@
+/**
+ * The one place where error codes become HTTP statuses. Clients always get
+ * `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+ */
+import { ChainError } from "../chain/errors.ts";
+import { CryptoError } from "../crypto/errors.ts";
+
+export class ApiError extends Error {
+  constructor(readonly code: string, message: string, readonly field?: string) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+const STATUS_OF_CODE: Record<string, number> = {
+  BAD_JSON: 400,
+  BAD_REQUEST: 400,
+  BAD_PARAM: 400,
+  BAD_TRANSACTION: 400,
+  BAD_ENCODING: 400,
+  BAD_ADDRESS: 400,
+  BAD_HEX: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  DUPLICATE_TX: 409,
+  NONCE_TOO_LOW: 409,
+  REPLACEMENT_UNDERPRICED: 409,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BAD_SIGNATURE: 422,
+  WRONG_NETWORK: 422,
+  EXPIRED: 422,
+  FEE_TOO_LOW: 422,
+  NONCE_GAP: 422,
+  INSUFFICIENT_BALANCE: 422,
+  INSUFFICIENT_ENERGY: 422,
+  INSUFFICIENT_STAKE: 422,
+  OVERFLOW: 422,
+  UNSUPPORTED_KIND: 422,
+  RATE_LIMITED: 429,
+  MEMPOOL_FULL: 503,
+  UNAVAILABLE: 503,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+/** Status and body for any thrown value; unknown errors are 500 without internals. */
+export function toErrorResponse(e: unknown): { status: number; body: ErrorBody } {
+  if (e instanceof ApiError || e instanceof ChainError || e instanceof CryptoError) {
+    const field = "field" in e ? (e as { field?: string }).field : undefined;
+    const status = STATUS_OF_CODE[e.code] ?? (e instanceof ChainError ? 422 : 400);
+    return {
+      status,
+      body: { error: { code: e.code, message: e.message, ...(field ? { field } : {}) } },
+    };
+  }
+  return { status: 500, body: { error: { code: "INTERNAL", message: "Internal error" } } };
+}

@@ -1,0 +1,157 @@
+/**
+ * Transactions: the signed envelope every kind shares, its canonical bytes,
+ * its id, and the structural checks done before any state is read.
+ *
+ * Wire (JSON) form: `{"body": {...}, "signature": "<128 hex>"}`.
+ * Signed bytes: `"GRIDTOKENX_TX_V1" || CBOR_canonical(body)`; the body carries
+ * `networkId`, so a transaction signed for one network is invalid on another,
+ * and `nonce`, so it cannot be replayed on the same network.
+ * Id: hex SHA-256 of the signed bytes.
+ */
+import { z } from "zod";
+import { addressFromPublicKey } from "../crypto/address.ts";
+import { fromHex, toHex } from "../crypto/hex.ts";
+import { concatBytes, sha256 } from "../crypto/sha256.ts";
+import { domainTag, encodeCanonical } from "./encoding.ts";
+import { ChainError } from "./errors.ts";
+import { payloadSchemas, TX_KINDS, type TxKind } from "./tx_payloads.ts";
+
+export { TX_KINDS, type TxKind };
+export type * from "./tx_payloads.ts";
+
+const TX_DOMAIN = domainTag("GRIDTOKENX_TX_V1");
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
+const safeUint = z.int().min(0);
+
+const bodyBase = {
+  networkId: z.int().min(1).max(0xffffffff),
+  from: hex(32),
+  nonce: safeUint,
+  feeSatang: safeUint,
+  expiresAtMs: safeUint,
+};
+
+const bodySchema = z.discriminatedUnion(
+  "kind",
+  TX_KINDS.map((kind) =>
+    z.strictObject({ kind: z.literal(kind), ...bodyBase, payload: payloadSchemas[kind] })
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+/** Fields common to every transaction body. */
+export interface TxBodyBase {
+  networkId: number;
+  /** Sender's Ed25519 public key, 64 lowercase hex. */
+  from: string;
+  nonce: number;
+  feeSatang: number;
+  /** The transaction is invalid in blocks whose timestamp is later than this. */
+  expiresAtMs: number;
+}
+
+export type TxBody = {
+  [K in TxKind]: TxBodyBase & { kind: K; payload: z.infer<typeof payloadSchemas[K]> };
+}[TxKind];
+
+export interface SignedTxJson {
+  body: TxBody;
+  signature: string;
+}
+
+/** A structurally valid transaction with its derived values cached. */
+export interface Tx {
+  id: string;
+  body: TxBody;
+  signature: Uint8Array;
+  publicKey: Uint8Array;
+  /** bech32 address of `body.from`. */
+  sender: string;
+  /** The exact bytes the signature covers. */
+  signedBytes: Uint8Array;
+}
+
+const signedTxSchema = z.strictObject({ body: z.unknown(), signature: hex(64) });
+
+function zodToChainError(error: z.ZodError, prefix: string): ChainError {
+  const issue = error.issues[0]!;
+  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== "").join(".");
+  return new ChainError(
+    "BAD_TRANSACTION",
+    `Invalid transaction: "${path}": ${issue.message}`,
+    path,
+  );
+}
+
+/** Canonical bytes covered by the signature. */
+export function computeSignedBytes(body: TxBody): Uint8Array {
+  return concatBytes(TX_DOMAIN, encodeCanonical(body));
+}
+
+/** Transaction id: hex SHA-256 of its signed bytes. */
+export function computeTxId(signedBytes: Uint8Array): string {
+  return toHex(sha256(signedBytes));
+}
+
+const addressCache = new Map<string, string>();
+/** bech32 address of a hex public key, cached (derivation hashes). */
+export function getAddressOfPublicKeyHex(publicKeyHex: string): string {
+  let address = addressCache.get(publicKeyHex);
+  if (address === undefined) {
+    address = addressFromPublicKey(fromHex(publicKeyHex));
+    if (addressCache.size > 200_000) addressCache.clear();
+    addressCache.set(publicKeyHex, address);
+  }
+  return address;
+}
+
+/**
+ * Checks the shape of a transaction in wire form (unknown fields, types,
+ * ranges, kind-specific payload) and derives its id. Does not verify the
+ * signature or read state.
+ * @throws ChainError BAD_TRANSACTION naming the offending field
+ */
+export function parseTransaction(input: unknown): Tx {
+  const outer = signedTxSchema.safeParse(input);
+  if (!outer.success) throw zodToChainError(outer.error, "");
+  const body = bodySchema.safeParse(outer.data.body);
+  if (!body.success) throw zodToChainError(body.error, "body");
+  const txBody = body.data as unknown as TxBody;
+  checkPayloadRules(txBody);
+  const signedBytes = computeSignedBytes(txBody);
+  return {
+    id: computeTxId(signedBytes),
+    body: txBody,
+    signature: fromHex(outer.data.signature),
+    publicKey: fromHex(txBody.from),
+    sender: getAddressOfPublicKeyHex(txBody.from),
+    signedBytes,
+  };
+}
+
+/** Rules across fields that a schema cannot express. */
+function checkPayloadRules(body: TxBody): void {
+  if (body.kind === "transfer") {
+    const { amountSatang, amountWh } = body.payload;
+    if (amountSatang === 0 && amountWh === 0) {
+      throw new ChainError(
+        "BAD_TRANSACTION",
+        'Invalid transaction: "body.payload": a transfer must move amountSatang or amountWh > 0',
+        "body.payload.amountSatang",
+      );
+    }
+  }
+}
+
+/** The wire (JSON) form of a transaction. */
+export function toSignedTxJson(tx: Tx): SignedTxJson {
+  return { body: tx.body, signature: toHex(tx.signature) };
+}
+
+/**
+ * Builds and signs a transaction body (client side and node wallet).
+ * `sign` is the Ed25519 signing function for the sender's secret key.
+ */
+export function signTransaction(body: TxBody, sign: (bytes: Uint8Array) => Uint8Array): Tx {
+  return parseTransaction({ body, signature: toHex(sign(computeSignedBytes(body))) });
+}

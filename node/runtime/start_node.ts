@@ -1,0 +1,51 @@
+/** Starts a node with its HTTP server and wires graceful shutdown. */
+import { createApp } from "../api/app.ts";
+import { type HttpServer, startHttpServer } from "../api/server.ts";
+import type { NodeConfig } from "../config/node_config.ts";
+import type { Logger } from "../log/logger.ts";
+import { GridNode, type NodeOptions } from "./grid_node.ts";
+
+export interface RunningNode {
+  node: GridNode;
+  http: HttpServer;
+  /** Stops HTTP, finishes the current commit, closes KV. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves when the node has stopped (signal or stop()). */
+  finished: Promise<void>;
+}
+
+export async function startNode(
+  cfg: NodeConfig,
+  log: Logger,
+  opts: NodeOptions & { handleSignals?: boolean } = {},
+): Promise<RunningNode> {
+  const node = await GridNode.open(cfg, log, opts);
+  const app = createApp(node, { maxBodyBytes: cfg.api.max_body_bytes });
+  const http = await startHttpServer(app, cfg.api.host, cfg.api.port);
+  log.info("api.listening", {
+    url: `http://${http.hostname}:${http.port}/api/v1/`,
+    port: http.port,
+  });
+  node.startProducing();
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((r) => resolveFinished = r);
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await http.shutdown();
+      await node.stop();
+      log.close();
+      resolveFinished();
+    })();
+    return stopping;
+  };
+  if (opts.handleSignals ?? true) {
+    const onSignal = (signal: string) => () => {
+      log.info("node.signal", { signal });
+      void stop();
+    };
+    Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
+    Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+  }
+  return { node, http, stop, finished };
+}

@@ -1,0 +1,64 @@
+/**
+ * Every Deno KV key prefix of the node and the type of its value. Nothing
+ * outside node/storage builds KV keys.
+ *
+ * Crash safety (see chain_store.ts): a block is written as new keys first,
+ * then made visible by one atomic write of `meta/head` (the commit point),
+ * then its state changes are copied into `state/*` from the `diff` redo log.
+ * `meta/applied` says how far `state/*` has got; at start-up the redo log
+ * brings it up to `meta/head`.
+ */
+
+export const kvKey = {
+  /** `HeadRecord`: the last committed block. The commit point. */
+  head: () => ["meta", "head"] as const,
+  /** number: height whose state changes are fully copied into `state/*`. */
+  applied: () => ["meta", "applied"] as const,
+  /** `BlobRecord`: the genesis spec (CBOR, chunked under `blob`). */
+  genesis: () => ["meta", "genesis"] as const,
+  /** Uint8Array: chunk `i` of a named blob (values are limited to 64 KiB). */
+  blobChunk: (name: string, i: number) => ["blob", name, i] as const,
+  /** `BlockRecord`: header, signature and chunk counts of the block at a height. */
+  block: (height: number) => ["block", height] as const,
+  /** Uint8Array: chunk `i` of the CBOR array of a block's transactions (wire form). */
+  blockTxChunk: (height: number, i: number) => ["block_tx", height, i] as const,
+  /** Uint8Array: chunk `i` of the CBOR list of a block's state changes (the redo log). */
+  diffChunk: (height: number, i: number) => ["diff", height, i] as const,
+  /** number: height of the block with this hash. */
+  blockByHash: (hash: string) => ["block_hash", hash] as const,
+  /** `TxLocation`: where a committed transaction is. */
+  tx: (id: string) => ["tx", id] as const,
+  /** Any: one chain-state entry, keyed by its state key (node/chain/state.ts). */
+  state: (stateKey: string) => ["state", stateKey] as const,
+  statePrefix: () => ["state"] as const,
+} as const;
+
+export interface HeadRecord {
+  height: number;
+  hash: string;
+  stateRoot: string;
+}
+
+export interface BlockRecord {
+  header: import("../chain/block.ts").BlockHeader;
+  signature: string;
+  hash: string;
+  txChunks: number;
+  diffChunks: number;
+  /** Finality data (votes/commit) of the consensus layer, if any. */
+  commit?: unknown;
+}
+
+export type TxLocation = readonly [height: number, index: number];
+
+export interface BlobRecord {
+  chunks: number;
+  bytes: number;
+}
+
+/** Chunk size below Deno KV's 64 KiB value limit. */
+export const CHUNK_BYTES = 60 * 1024;
+/** Mutations per atomic commit, under Deno KV's limit of 1000. */
+export const MAX_MUTATIONS_PER_COMMIT = 800;
+/** Approximate bytes per atomic commit, under Deno KV's 800 KiB limit. */
+export const MAX_BYTES_PER_COMMIT = 640 * 1024;
