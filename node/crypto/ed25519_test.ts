@@ -22,6 +22,9 @@ import { concatBytes } from "./sha256.ts";
 // RFC 8032 §7.1 test vectors (TEST 1, 2, 3, 1024, SHA(abc)):
 // https://www.rfc-editor.org/rfc/rfc8032#section-7.1
 import rfc8032 from "../../tests/vectors/crypto/rfc8032_ed25519.json" with { type: "json" };
+// Edge cases of our verification rule (torsion, non-canonical encodings), built by this project
+// from the RFC 8032 TEST 3 key; each case says how. Shared by every SignatureVerifier.
+import edgeCases from "../../tests/vectors/crypto/ed25519_edge_cases.json" with { type: "json" };
 
 const L = ed.Point.CURVE().n;
 const B = ed.Point.BASE;
@@ -222,6 +225,15 @@ Deno.test("torsion components: cofactorless rule, both agree (noble's cofactored
   }
 });
 
+Deno.test("edge-case vector file: both verifiers give the expected verdict", async () => {
+  assert.ok(edgeCases.cases.length >= 20);
+  assert.ok(edgeCases.cases.some((c) => c.valid) && edgeCases.cases.some((c) => !c.valid));
+  for (const c of edgeCases.cases) {
+    const [sig, msg, pub] = [fromHex(c.signature), fromHex(c.message), fromHex(c.publicKey)];
+    await assertBoth(sig, msg, pub, c.valid, c.name);
+  }
+});
+
 Deno.test("malformed inputs return false, never throw", async () => {
   const v = rfc8032.cases[1]!;
   const sig = fromHex(v.signature);
@@ -290,6 +302,14 @@ Deno.test("property: valid signatures accepted by both; single-byte mutations ju
 function verifierCases(): { items: VerifyItem[]; expected: boolean[] } {
   const items: VerifyItem[] = [];
   const expected: boolean[] = [];
+  for (const c of edgeCases.cases) {
+    items.push({
+      publicKey: fromHex(c.publicKey),
+      message: fromHex(c.message),
+      signature: fromHex(c.signature),
+    });
+    expected.push(c.valid);
+  }
   for (const v of rfc8032.cases) {
     const item = {
       publicKey: fromHex(v.publicKey),

@@ -22,6 +22,7 @@ import { createChainMetrics } from "../metrics/chain_metrics.ts";
 import { createRegistry, type Registry } from "../metrics/registry.ts";
 import { ChainStore } from "../storage/chain_store.ts";
 import { initChain } from "./init_chain.ts";
+import "./modules.ts";
 import type { Wallet } from "./wallet.ts";
 
 export const NODE_VERSION = "0.1.0";
@@ -223,46 +224,82 @@ export class GridNode {
   }
 
   async admit(tx: Tx): Promise<{ id: string; status: "pending" }> {
-    if (this.mempool.has(tx.id)) {
-      throw new ChainError("DUPLICATE_TX", `Transaction ${tx.id} is already pending`);
-    }
-    const body = tx.body;
-    const networkId = this.head.header.networkId;
-    if (body.networkId !== networkId) {
-      throw new ChainError(
-        "WRONG_NETWORK",
-        `Transaction is for network ${body.networkId}, this node is on network ${networkId}`,
-        "body.networkId",
-      );
-    }
-    const [ok] = await this.verifier.verifyBatch([{
-      publicKey: tx.publicKey,
-      message: tx.signedBytes,
-      signature: tx.signature,
-    }]);
-    this.metrics.txVerified.inc({ result: ok ? "valid" : "invalid" });
-    if (!ok) {
-      throw new ChainError("BAD_SIGNATURE", "Signature does not verify for body.from", "signature");
-    }
+    const [result] = await this.admitBatch([tx]);
+    if (result instanceof Error) throw result;
+    return result!;
+  }
+
+  /**
+   * Admits many parsed transactions: cheap checks first, then one batched
+   * signature verification, then mempool admission in order. Returns, per
+   * item, the pending status or the ChainError that rejected it.
+   */
+  async admitBatch(
+    txs: readonly Tx[],
+  ): Promise<({ id: string; status: "pending" } | ChainError)[]> {
+    const results: ({ id: string; status: "pending" } | ChainError)[] = new Array(txs.length);
+    const toVerify: number[] = [];
     const params = this.getParams();
-    if (body.feeSatang < params.fees.minTxFeeSatang) {
-      throw new ChainError(
-        "FEE_TOO_LOW",
-        `Fee ${body.feeSatang} satang is below the minimum ${params.fees.minTxFeeSatang}`,
-        "body.feeSatang",
-      );
-    }
-    if (body.expiresAtMs < Date.now()) {
-      throw new ChainError(
-        "EXPIRED",
-        `Transaction expired at ${body.expiresAtMs}`,
-        "body.expiresAtMs",
-      );
-    }
-    const account = getAccount(this.state, tx.sender);
-    this.mempool.add(tx, { nonce: account.nonce, balanceSatang: account.balanceSatang });
+    const networkId = this.head.header.networkId;
+    const now = Date.now();
+    const seen = new Set<string>();
+    txs.forEach((tx, i) => {
+      const body = tx.body;
+      if (this.mempool.has(tx.id) || seen.has(tx.id)) {
+        results[i] = new ChainError("DUPLICATE_TX", `Transaction ${tx.id} is already pending`);
+      } else if (body.networkId !== networkId) {
+        results[i] = new ChainError(
+          "WRONG_NETWORK",
+          `Transaction is for network ${body.networkId}, this node is on network ${networkId}`,
+          "body.networkId",
+        );
+      } else if (body.feeSatang < params.fees.minTxFeeSatang) {
+        results[i] = new ChainError(
+          "FEE_TOO_LOW",
+          `Fee ${body.feeSatang} satang is below the minimum ${params.fees.minTxFeeSatang}`,
+          "body.feeSatang",
+        );
+      } else if (body.expiresAtMs < now) {
+        results[i] = new ChainError(
+          "EXPIRED",
+          `Transaction expired at ${body.expiresAtMs}`,
+          "body.expiresAtMs",
+        );
+      } else {
+        seen.add(tx.id);
+        toVerify.push(i);
+      }
+    });
+    const verdicts = toVerify.length === 0 ? [] : await this.verifier.verifyBatch(
+      toVerify.map((i) => ({
+        publicKey: txs[i]!.publicKey,
+        message: txs[i]!.signedBytes,
+        signature: txs[i]!.signature,
+      })),
+    );
+    toVerify.forEach((i, k) => {
+      const tx = txs[i]!;
+      const ok = verdicts[k] === true;
+      this.metrics.txVerified.inc({ result: ok ? "valid" : "invalid" });
+      if (!ok) {
+        results[i] = new ChainError(
+          "BAD_SIGNATURE",
+          "Signature does not verify for body.from",
+          "signature",
+        );
+        return;
+      }
+      try {
+        const account = getAccount(this.state, tx.sender);
+        this.mempool.add(tx, { nonce: account.nonce, balanceSatang: account.balanceSatang });
+        results[i] = { id: tx.id, status: "pending" };
+      } catch (e) {
+        if (!(e instanceof ChainError)) throw e;
+        results[i] = e;
+      }
+    });
     this.metrics.mempoolSize.set(this.mempool.size);
-    return { id: tx.id, status: "pending" };
+    return results;
   }
 
   getParams() {

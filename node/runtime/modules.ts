@@ -1,0 +1,9 @@
+/**
+ * The node's modules beyond the chain core register here, once, at import:
+ * transaction processors and block hooks (node/chain/transition.ts
+ * `registerTxProcessor`, `registerBlockHooks`) and REST routes
+ * (node/api/app.ts `addRoutes`). Every node must register the same
+ * processors in the same order, or nodes would compute different states.
+ * Add one import line per module.
+ */
+export {};
