@@ -20,7 +20,11 @@ function parseHeight(text: string): number {
 }
 
 function checkAddress(text: string): string {
-  parseAddress(text); // throws CryptoError BAD_ADDRESS with the reason
+  try {
+    parseAddress(text);
+  } catch (e) {
+    throw new ApiError("BAD_ADDRESS", (e as Error).message, "address");
+  }
   return text;
 }
 
