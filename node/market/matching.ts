@@ -1,0 +1,280 @@
+/**
+ * Continuous double auction for one block: expiry, then the block's market
+ * operations in order. Pure and deterministic: same book, grid flows, ops and
+ * context give the same result on every node.
+ *
+ * Rules (see docs/energy-trading.md):
+ * - an incoming order matches resting counter-orders best price first, then
+ *   lowest seq; the trade price is the resting (maker) order's price;
+ * - a counter-order is skipped (left untouched, the scan goes on) when it has
+ *   the same owner, the wrong source for the buy, a halted location, no grid
+ *   path or no capacity left, or the buy's lock cannot pay for any Wh
+ *   (the scan stops as soon as the incoming order's own substation is full);
+ * - a fill is cut to the grid headroom (partial fills allowed) and to what the
+ *   buy's remaining lock can pay;
+ * - at most `params.maxScanPerOrder` counter-orders are examined per incoming order;
+ * - an incoming order at a halted location rests without matching;
+ * - what remains of an incoming order rests in the book.
+ */
+import { MarketError, type MarketErrorCode } from "./errors.ts";
+import { computeFeeRates, isPeakHour } from "./fees.ts";
+import type { GridFlowSnapshot, GridState } from "./grid_state.ts";
+import type { Order, Side } from "./order.ts";
+import { validateOrder } from "./order.ts";
+import type { OrderBook } from "./order_book.ts";
+import type { DistanceClass, MarketParams } from "./params.ts";
+import { validateMarketParams } from "./params.ts";
+import { computeCertificateId, type Trade } from "./trade.ts";
+import { computeValueSatang, floorDiv, WH_PER_KWH } from "./units.ts";
+
+/** Block context of a match. */
+export interface MatchContext {
+  height: number;
+  /** Block timestamp, ms since the Unix epoch (UTC). Drives expiry, interval and peak hours. */
+  timestampMs: number;
+  params: MarketParams;
+  /** Halted regions / zones / substations (`BKK`, `BKK-01`, `BKK-01-SUB001`). */
+  haltedLocations?: readonly string[];
+}
+
+/** One market operation of a block, in transaction order. */
+export type MarketOp =
+  /** Place an order whose lock the chain has already taken (see `createOrder`). */
+  | { type: "place"; order: Order }
+  /** Cancel a resting order; only its owner may. */
+  | { type: "cancel"; orderId: string; owner: string };
+
+/** Why an order left the book. */
+export type RemovalReason = "filled" | "cancelled" | "expired" | "rejected";
+
+/**
+ * An order that left the book (or never entered it). The chain releases
+ * `releasedSatang` to the owner's money balance and `releasedWh` to the
+ * owner's energy balance, then deletes the order.
+ */
+export interface OrderRemoval {
+  orderId: string;
+  owner: string;
+  side: Side;
+  reason: RemovalReason;
+  /** Buy: what was left of its lock. Sell: 0. */
+  releasedSatang: number;
+  /** Sell: its unfilled energy. Buy: 0. */
+  releasedWh: number;
+}
+
+/** An operation that was refused; nothing changed for it except a `rejected` removal for a place. */
+export interface OpRejection {
+  opIndex: number;
+  orderId: string;
+  code: MarketErrorCode;
+  message: string;
+}
+
+/** Everything a block's matching changed. */
+export interface MatchResult {
+  height: number;
+  interval: number;
+  /** Trades in execution order. */
+  trades: Trade[];
+  /** Orders that left the book, in event order (expiries first). */
+  removed: OrderRemoval[];
+  /** Final state of every order placed or filled in this block that still rests, by seq. */
+  changed: Order[];
+  rejected: OpRejection[];
+  /** Grid flows of the interval after this block (store in chain state). */
+  gridFlows: GridFlowSnapshot;
+}
+
+/**
+ * Run one block's market: set halts, enter the block's delivery interval
+ * (flows reset on a new interval), expire orders with expiresAtMs <=
+ * timestampMs, then apply `ops` in order. Mutates `book` and `grid`; never
+ * throws for a bad op (it is rejected), only for bad `ctx.params`.
+ *
+ * @example
+ * const r = matchBlock(book, grid, [{ type: "place", order }], { height: 1, timestampMs, params });
+ * for (const t of r.trades) settle(t);
+ */
+export function matchBlock(
+  book: OrderBook,
+  grid: GridState,
+  ops: readonly MarketOp[],
+  ctx: MatchContext,
+): MatchResult {
+  validateMarketParams(ctx.params);
+  grid.setHalted(ctx.haltedLocations ?? []);
+  const interval = grid.beginInterval(ctx.timestampMs, ctx.params.intervalMs);
+  const run = new BlockRun(book, grid, ctx, interval);
+  for (const o of book.popExpired(ctx.timestampMs)) run.release(o, "expired");
+  ops.forEach((op, i) => run.apply(op, i));
+  return run.finish();
+}
+
+class BlockRun {
+  readonly trades: Trade[] = [];
+  readonly removed: OrderRemoval[] = [];
+  readonly rejected: OpRejection[] = [];
+  readonly touched = new Set<string>();
+  readonly feeRates: Record<DistanceClass, number>;
+  readonly peak: boolean;
+
+  constructor(
+    readonly book: OrderBook,
+    readonly grid: GridState,
+    readonly ctx: MatchContext,
+    readonly interval: number,
+  ) {
+    this.feeRates = computeFeeRates(ctx.params, ctx.timestampMs);
+    this.peak = isPeakHour(ctx.timestampMs, ctx.params.peakHours);
+  }
+
+  release(o: Order, reason: RemovalReason): void {
+    this.removed.push({
+      orderId: o.id,
+      owner: o.owner,
+      side: o.side,
+      reason,
+      releasedSatang: o.side === "buy" ? o.lockedSatang : 0,
+      releasedWh: o.side === "sell" ? o.remainingWh : 0,
+    });
+  }
+
+  reject(i: number, orderId: string, e: unknown): void {
+    if (!(e instanceof MarketError)) throw e;
+    this.rejected.push({ opIndex: i, orderId, code: e.code, message: e.message });
+  }
+
+  apply(op: MarketOp, i: number): void {
+    if (op.type === "cancel") {
+      const o = this.book.get(op.orderId);
+      if (!o) {
+        const msg = `Cannot cancel order ${op.orderId}: not in the book`;
+        return this.reject(i, op.orderId, new MarketError("ORDER_NOT_FOUND", msg, "orderId"));
+      }
+      if (o.owner !== op.owner) {
+        const msg = `Cannot cancel order ${op.orderId}: owned by another account`;
+        return this.reject(i, op.orderId, new MarketError("NOT_ORDER_OWNER", msg, "owner"));
+      }
+      this.book.remove(o.id);
+      return this.release(o, "cancelled");
+    }
+    const order = { ...op.order };
+    try {
+      validateOrder(order, this.ctx.params, this.grid);
+      if (this.book.has(order.id)) {
+        throw new MarketError("DUPLICATE_ORDER", `Order ${order.id} is already in the book`, "id");
+      }
+    } catch (e) {
+      this.reject(i, String(order.id), e);
+      return this.release(order, "rejected");
+    }
+    if (order.expiresAtMs <= this.ctx.timestampMs) return this.release(order, "expired");
+    this.match(order);
+    if (order.remainingWh === 0) return this.release(order, "filled");
+    this.book.insert(order);
+    this.touched.add(order.id);
+  }
+
+  match(taker: Order): void {
+    const grid = this.grid;
+    const takerLoc = grid.resolveLocation(taker.location);
+    if (grid.isHalted(takerLoc) || grid.getSubstationHeadroomWh(takerLoc) === 0) return;
+    const isBuy = taker.side === "buy";
+    const limit = taker.priceSatangPerKwh;
+    const maxScan = this.ctx.params.maxScanPerOrder;
+    let scanned = 0;
+    this.book.scan(isBuy ? "sell" : "buy", (maker) => {
+      const price = maker.priceSatangPerKwh;
+      if (isBuy ? price > limit : price < limit) return false;
+      if (++scanned > maxScan) return false;
+      if (maker.owner === taker.owner) return true;
+      const buy = isBuy ? taker : maker, sell = isBuy ? maker : taker;
+      if (buy.source !== null && buy.source !== sell.source) return true;
+      const makerLoc = grid.resolveLocation(maker.location);
+      if (grid.isHalted(makerLoc)) return true;
+      const sellerLoc = isBuy ? makerLoc : takerLoc, buyerLoc = isBuy ? takerLoc : makerLoc;
+      const headroomWh = grid.getHeadroomWh(sellerLoc, buyerLoc);
+      if (headroomWh <= 0) return grid.getSubstationHeadroomWh(takerLoc) > 0;
+      const distance = grid.getDistanceClass(sellerLoc, buyerLoc);
+      const feeRate = this.feeRates[distance];
+      const affordableWh = floorDiv(buy.lockedSatang * WH_PER_KWH, price + feeRate);
+      const fillWh = Math.min(taker.remainingWh, maker.remainingWh, headroomWh, affordableWh);
+      if (fillWh <= 0) return true;
+      const valueSatang = computeValueSatang(fillWh, price);
+      const gridFeeSatang = computeValueSatang(fillWh, feeRate);
+      const paid = valueSatang + gridFeeSatang;
+      grid.addFlow(sellerLoc, buyerLoc, fillWh);
+      this.book.applyFill(maker, fillWh, isBuy ? 0 : paid);
+      taker.remainingWh -= fillWh;
+      if (isBuy) taker.lockedSatang -= paid;
+      const source = sell.source!;
+      const t: Trade = {
+        id: `${this.ctx.height}-${this.trades.length}`,
+        height: this.ctx.height,
+        timestampMs: this.ctx.timestampMs,
+        interval: this.interval,
+        buyOrderId: buy.id,
+        sellOrderId: sell.id,
+        buyer: buy.owner,
+        seller: sell.owner,
+        makerSide: maker.side,
+        amountWh: fillWh,
+        priceSatangPerKwh: price,
+        valueSatang,
+        distance,
+        peak: this.peak,
+        gridFeeSatangPerKwh: feeRate,
+        gridFeeSatang,
+        feeAuthority: grid.getFeeAuthority(sellerLoc, buyerLoc),
+        source,
+        carbonMicroCredits: fillWh * this.ctx.params.carbonCreditsMicroPerWh[source],
+        sellerLocation: sell.location,
+        buyerLocation: buy.location,
+        certificateId: "",
+      };
+      t.certificateId = computeCertificateId(t);
+      this.trades.push(t);
+      if (maker.remainingWh === 0) {
+        this.book.remove(maker.id);
+        this.touched.delete(maker.id);
+        this.release(maker, "filled");
+      } else {
+        this.touched.add(maker.id);
+      }
+      return taker.remainingWh > 0;
+    });
+  }
+
+  finish(): MatchResult {
+    const changed: Order[] = [];
+    for (const id of this.touched) {
+      const o = this.book.get(id);
+      if (o) changed.push({ ...o });
+    }
+    changed.sort((a, b) => a.seq - b.seq);
+    return {
+      height: this.ctx.height,
+      interval: this.interval,
+      trades: this.trades,
+      removed: this.removed,
+      changed,
+      rejected: this.rejected,
+      gridFlows: this.grid.snapshot(),
+    };
+  }
+}
+
+/**
+ * Bring a replica (book + grid) to the state a {@link matchBlock} result
+ * describes, without matching again: remove `removed`, upsert `changed`,
+ * restore the grid flows. Used by the thread that did not run the match.
+ */
+export function applyMatchResult(book: OrderBook, grid: GridState, r: MatchResult): void {
+  for (const rm of r.removed) book.remove(rm.orderId);
+  for (const o of r.changed) {
+    book.remove(o.id);
+    book.insert({ ...o });
+  }
+  grid.restore(r.gridFlows);
+}

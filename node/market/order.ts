@@ -1,0 +1,117 @@
+/**
+ * Orders: the record kept in chain state for every resting order, and its validation.
+ */
+import type { EnergySource } from "../chain/params.ts";
+import { ENERGY_SOURCES } from "../chain/params.ts";
+import { MarketError } from "./errors.ts";
+import { computeBuyLockSatang } from "./fees.ts";
+import type { GridState } from "./grid_state.ts";
+import type { MarketParams } from "./params.ts";
+import { isIntIn, MAX_PRICE_SATANG_PER_KWH } from "./units.ts";
+
+/** Buy or sell. */
+export type Side = "buy" | "sell";
+
+/** Largest money lock of one order, satang (keeps lock x 1000 below 2^53). */
+export const MAX_LOCK_SATANG = 9_000_000_000_000;
+
+/**
+ * A limit order. Plain data (structured-clone and JSON safe); the order book
+ * mutates `remainingWh` and `lockedSatang` as the order fills.
+ */
+export interface Order {
+  /** Unique id, e.g. the hash of the transaction that placed it. */
+  id: string;
+  /** Account id of the owner. */
+  owner: string;
+  side: Side;
+  /** Original size, Wh. */
+  amountWh: number;
+  /** Still unfilled, Wh. For a sell this is also the energy still locked. */
+  remainingWh: number;
+  /** Limit price, satang per kWh (REST `price_per_kwh: 5000` = 50.00 THB/kWh). */
+  priceSatangPerKwh: number;
+  /** Sell: the source offered (required). Buy: the source wanted, or null for any. */
+  source: EnergySource | null;
+  /** Substation, `REGION-ZONE-SUBSTATION`. */
+  location: string;
+  /** Global placement sequence number; earlier wins at equal price. Assigned by the chain. */
+  seq: number;
+  /** The order is removed (and its lock released) at the first block with timestamp >= this. */
+  expiresAtMs: number;
+  /** Buy: money still locked, satang (see `computeBuyLockSatang`). Sell: 0. */
+  lockedSatang: number;
+}
+
+/** What a client submits; the chain adds seq, remainingWh and the lock. */
+export interface NewOrderInput {
+  id: string;
+  owner: string;
+  side: Side;
+  amountWh: number;
+  priceSatangPerKwh: number;
+  source: EnergySource | null;
+  location: string;
+  expiresAtMs: number;
+}
+
+/**
+ * Build the order record for a new order: remaining = amount; a buy locks
+ * {@link computeBuyLockSatang}; a sell locks `amountWh` of energy (the chain
+ * moves that from the seller's energy balance), and 0 satang.
+ */
+export function createOrder(input: NewOrderInput, seq: number, params: MarketParams): Order {
+  return {
+    ...input,
+    remainingWh: input.amountWh,
+    seq,
+    lockedSatang: input.side === "buy"
+      ? computeBuyLockSatang(input.amountWh, input.priceSatangPerKwh, params)
+      : 0,
+  };
+}
+
+/**
+ * Check an order before it enters the book. Throws `MarketError` with code
+ * `BAD_ORDER` (field named), `BAD_LOCATION` or `UNKNOWN_LOCATION`.
+ */
+export function validateOrder(order: Order, params: MarketParams, grid: GridState): void {
+  const bad = (field: string, msg: string): never => {
+    throw new MarketError("BAD_ORDER", `Invalid order ${JSON.stringify(order.id)}: ${msg}`, field);
+  };
+  if (typeof order.id !== "string" || order.id === "") bad("id", "id must be a non-empty string");
+  if (typeof order.owner !== "string" || order.owner === "") {
+    bad("owner", "owner must be a non-empty string");
+  }
+  if (order.side !== "buy" && order.side !== "sell") {
+    bad("side", `side must be "buy" or "sell", got ${JSON.stringify(order.side)}`);
+  }
+  if (!isIntIn(order.amountWh, params.minOrderWh, params.maxOrderWh)) {
+    bad(
+      "amountWh",
+      `amountWh must be an integer in [${params.minOrderWh}, ${params.maxOrderWh}], got ${order.amountWh}`,
+    );
+  }
+  if (!isIntIn(order.remainingWh, 1, order.amountWh)) {
+    bad("remainingWh", `remainingWh must be an integer in [1, amountWh], got ${order.remainingWh}`);
+  }
+  if (!isIntIn(order.priceSatangPerKwh, 1, MAX_PRICE_SATANG_PER_KWH)) {
+    bad(
+      "priceSatangPerKwh",
+      `priceSatangPerKwh must be an integer in [1, ${MAX_PRICE_SATANG_PER_KWH}], got ${order.priceSatangPerKwh}`,
+    );
+  }
+  const knownSource = (ENERGY_SOURCES as readonly unknown[]).includes(order.source);
+  if (order.side === "sell" ? !knownSource : order.source !== null && !knownSource) {
+    bad("source", `unknown energy source ${JSON.stringify(order.source)}`);
+  }
+  if (!isIntIn(order.seq, 0, Number.MAX_SAFE_INTEGER)) bad("seq", "seq must be an integer >= 0");
+  if (!isIntIn(order.expiresAtMs, 0, Number.MAX_SAFE_INTEGER)) {
+    bad("expiresAtMs", "expiresAtMs must be an integer >= 0");
+  }
+  const maxLock = order.side === "buy" ? MAX_LOCK_SATANG : 0;
+  if (!isIntIn(order.lockedSatang, 0, maxLock)) {
+    bad("lockedSatang", `lockedSatang must be an integer in [0, ${maxLock}]`);
+  }
+  grid.resolveLocation(order.location);
+}

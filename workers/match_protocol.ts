@@ -1,0 +1,85 @@
+/**
+ * Message protocol of the match worker, and the request handler that both
+ * the worker and the same-thread matcher run (so both behave identically).
+ *
+ * The worker keeps its own replica of the order book and grid flows. The
+ * main thread loads it once (`load`, e.g. from chain state after a restart or
+ * after a reorg), then sends each block's ops (`match`); the worker's replica
+ * advances with every match. After an error or a timeout the replica is
+ * unknown: `load` again.
+ */
+import type {
+  GridFlowSnapshot,
+  GridTopology,
+  MarketOp,
+  MatchContext,
+  MatchResult,
+  Order,
+} from "../node/market/mod.ts";
+import { GridState, MarketError, matchBlock, OrderBook } from "../node/market/mod.ts";
+
+/** Requests to the match worker; `id` pairs a response with its request. */
+export type MatchWorkerRequest =
+  /** Replace the replica: topology, resting orders, and the current interval's flows. */
+  | {
+    type: "load";
+    id: number;
+    topology: GridTopology;
+    orders: Order[];
+    gridFlows: GridFlowSnapshot | null;
+  }
+  /** Run `matchBlock` on the replica. */
+  | { type: "match"; id: number; ops: MarketOp[]; ctx: MatchContext }
+  /** Drop the replica. */
+  | { type: "reset"; id: number };
+
+/** Responses from the match worker. */
+export type MatchWorkerResponse =
+  | { type: "loaded"; id: number; orders: number }
+  | { type: "matched"; id: number; result: MatchResult }
+  | { type: "reset"; id: number }
+  | { type: "error"; id: number; code: string; message: string };
+
+/** The replica a worker (or the same-thread matcher) keeps, and its request handler. */
+export class MatchSession {
+  #book: OrderBook | null = null;
+  #grid: GridState | null = null;
+
+  /** Handle one request; never throws (errors become `error` responses). */
+  handle(req: MatchWorkerRequest): MatchWorkerResponse {
+    try {
+      switch (req.type) {
+        case "load": {
+          const grid = new GridState(req.topology);
+          if (req.gridFlows) grid.restore(req.gridFlows);
+          this.#book = OrderBook.fromOrders(req.orders);
+          this.#grid = grid;
+          return { type: "loaded", id: req.id, orders: this.#book.size };
+        }
+        case "match": {
+          if (!this.#book || !this.#grid) {
+            return { type: "error", id: req.id, code: "NOT_LOADED", message: "Match before load" };
+          }
+          return {
+            type: "matched",
+            id: req.id,
+            result: matchBlock(this.#book, this.#grid, req.ops, req.ctx),
+          };
+        }
+        case "reset":
+          this.#book = null;
+          this.#grid = null;
+          return { type: "reset", id: req.id };
+      }
+    } catch (e) {
+      this.#book = null;
+      this.#grid = null;
+      return {
+        type: "error",
+        id: req.id,
+        code: e instanceof MarketError ? e.code : "INTERNAL",
+        message: e instanceof Error ? e.message : String(e),
+      };
+    }
+  }
+}
