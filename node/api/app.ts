@@ -8,6 +8,7 @@ import type { GridNode } from "../runtime/grid_node.ts";
 import { createApiMetrics } from "../metrics/api_metrics.ts";
 import { registerChainRoutes } from "./chain_routes.ts";
 import { ApiError, toErrorResponse } from "./errors.ts";
+import { installApiHardening } from "./middleware/hardening.ts";
 
 export interface AppOptions {
   maxBodyBytes: number;
@@ -31,6 +32,7 @@ export function createApp(node: GridNode, opts: AppOptions): Hono {
     c.header("X-Content-Type-Options", "nosniff");
     end({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
   });
+  installApiHardening(app, node.config.api);
 
   app.use(
     "/api/*",

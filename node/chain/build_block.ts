@@ -22,19 +22,20 @@ export interface BuiltBlock {
  * Builds the block after `parent`. `candidates` must already be in nonce
  * order per sender; at most `maxBlockTransactions` are included.
  */
-export function buildBlock(
+export async function buildBlock(
   state: StateReader,
   parent: BlockHeader,
   candidates: Iterable<Tx>,
   fields: { timestampMs: number; proposer: string },
-): BuiltBlock {
+  services: Readonly<Record<string, unknown>> = {},
+): Promise<BuiltBlock> {
   const height = parent.height + 1;
   const ctx = computeBlockContext(state, {
     networkId: parent.networkId,
     height,
     timestampMs: fields.timestampMs,
     proposer: fields.proposer,
-  });
+  }, services);
   const overlay = new StateOverlay(state);
   runBeginBlock(overlay, ctx);
   const included: Tx[] = [];
@@ -50,7 +51,7 @@ export function buildBlock(
       rejected.push({ tx, error: e });
     }
   }
-  runEndBlock(overlay, ctx);
+  await runEndBlock(overlay, ctx);
   const changes = overlay.changes();
   const header: BlockHeader = {
     version: BLOCK_VERSION,

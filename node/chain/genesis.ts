@@ -28,6 +28,12 @@ export interface GenesisSpec {
   accounts: { address: string; balanceSatang: number; energyWh: number }[];
   validators: { publicKey: string; stakeSatang: number }[];
   authorities: { name: string; publicKey: string; serviceArea: string[] }[];
+  /** Grid topology of the market (node/market GridTopology), checked by the caller. */
+  gridTopology?: unknown;
+  /** Participants registered at genesis (dev chains), as registered by an authority. */
+  participants?: { address: string; location: string; registeredBy: string }[];
+  /** Metered energy by source that genesis accounts may sell (dev chains); also added to energyWh. */
+  meteredEnergy?: { address: string; source: string; wh: number }[];
 }
 
 export interface Genesis {
@@ -81,6 +87,16 @@ export function computeGenesis(spec: GenesisSpec): Genesis {
     status: "active",
   }));
   state.set(stateKey.authorities(), authorities);
+  if (spec.gridTopology !== undefined) state.set(stateKey.gridTopology(), spec.gridTopology);
+  for (const m of spec.meteredEnergy ?? []) {
+    credit(m.address, { energyWh: m.wh });
+    const key = stateKey.sourceEnergy(m.address);
+    const sources = (state.get(key) as Record<string, number> | undefined) ?? {};
+    state.set(key, { ...sources, [m.source]: (sources[m.source] ?? 0) + m.wh });
+  }
+  for (const p of spec.participants ?? []) {
+    state.set(stateKey.participant(p.address), { ...p, height: 0 });
+  }
   const changes = state.changes();
   const header: BlockHeader = {
     version: BLOCK_VERSION,

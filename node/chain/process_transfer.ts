@@ -1,7 +1,7 @@
 /** Transfers, staking and unbonding. */
 import { addChecked } from "./amounts.ts";
 import { ChainError } from "./errors.ts";
-import { stateKey, type StateOverlay } from "./state.ts";
+import { stateKey, type StateOverlay, type Validator } from "./state.ts";
 import type { BlockContext } from "./transition.ts";
 import type { Tx } from "./transaction.ts";
 
@@ -38,7 +38,7 @@ export function processTransfer(state: StateOverlay, tx: Tx, _ctx: BlockContext)
 }
 
 /** Bonds settlement balance as stake. */
-export function processStake(state: StateOverlay, tx: Tx, _ctx: BlockContext): void {
+export function processStake(state: StateOverlay, tx: Tx, ctx: BlockContext): void {
   if (tx.body.kind !== "stake") throw new Error("processStake called with " + tx.body.kind);
   const { amountSatang } = tx.body.payload;
   const account = state.getAccount(tx.sender);
@@ -49,11 +49,32 @@ export function processStake(state: StateOverlay, tx: Tx, _ctx: BlockContext): v
       "body.payload.amountSatang",
     );
   }
+  const stakeSatang = addChecked(account.stakeSatang, amountSatang, "body.payload.amountSatang");
   state.setAccount(tx.sender, {
     ...account,
     balanceSatang: account.balanceSatang - amountSatang,
-    stakeSatang: addChecked(account.stakeSatang, amountSatang, "body.payload.amountSatang"),
+    stakeSatang,
   });
+  joinValidatorSetIfEligible(state, tx.body.from, tx.sender, stakeSatang, ctx);
+}
+
+/**
+ * A staker whose bonded stake reaches `minValidatorStakeSatang` joins the
+ * validator set (effective from the next height: the set of height h is read
+ * from the state after h-1). Jailed addresses never rejoin.
+ */
+function joinValidatorSetIfEligible(
+  state: StateOverlay,
+  publicKey: string,
+  address: string,
+  stakeSatang: number,
+  ctx: BlockContext,
+): void {
+  if (stakeSatang < ctx.params.consensus.minValidatorStakeSatang) return;
+  if (state.get(stateKey.jailed(address)) !== undefined) return;
+  const validators = (state.get(stateKey.validators()) as Validator[] | undefined) ?? [];
+  if (validators.some((v) => v.address === address)) return;
+  state.set(stateKey.validators(), [...validators, { publicKey, address }]);
 }
 
 /** Unbonds stake; it returns to the balance `unbondingBlocks` later. */
@@ -77,6 +98,32 @@ export function processUnstake(state: StateOverlay, tx: Tx, ctx: BlockContext): 
   const key = stateKey.unbondingAt(releaseHeight);
   const due = (state.get(key) as [string, number][] | undefined) ?? [];
   state.set(key, [...due, [tx.sender, amountSatang]]);
+  leaveValidatorSetIfBelowMinimum(state, tx.sender, account.stakeSatang - amountSatang, ctx);
+}
+
+/**
+ * A validator whose stake falls below `minValidatorStakeSatang` leaves the set
+ * (from the next height). The last validator with stake is refused instead:
+ * an empty set would halt the chain for good.
+ */
+function leaveValidatorSetIfBelowMinimum(
+  state: StateOverlay,
+  address: string,
+  stakeSatang: number,
+  ctx: BlockContext,
+): void {
+  if (stakeSatang >= ctx.params.consensus.minValidatorStakeSatang) return;
+  const validators = (state.get(stateKey.validators()) as Validator[] | undefined) ?? [];
+  if (!validators.some((v) => v.address === address)) return;
+  const rest = validators.filter((v) => v.address !== address);
+  if (!rest.some((v) => state.getAccount(v.address).stakeSatang > 0)) {
+    throw new ChainError(
+      "LAST_VALIDATOR",
+      `Unstaking would leave no validator with stake; ${address} is the last one`,
+      "body.payload.amountSatang",
+    );
+  }
+  state.set(stateKey.validators(), rest);
 }
 
 /** Begin-block hook: returns the unbonded stake that is due at this height. */

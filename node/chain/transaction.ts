@@ -75,7 +75,10 @@ const signedTxSchema = z.strictObject({ body: z.unknown(), signature: hex(64) })
 
 function zodToChainError(error: z.ZodError, prefix: string): ChainError {
   const issue = error.issues[0]!;
-  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== "").join(".");
+  // An unknown key is reported at its parent's path; name the key itself.
+  const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  const path = [prefix, ...issue.path.map(String), unknownKey ?? ""]
+    .filter((p) => p !== "").join(".");
   return new ChainError(
     "BAD_TRANSACTION",
     `Invalid transaction: "${path}": ${issue.message}`,

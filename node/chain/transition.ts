@@ -27,6 +27,13 @@ export interface BlockContext {
   /** Address of the proposer, who receives the fees. */
   proposerAddress: string;
   params: ChainParams;
+  /** Per-block scratch space where processors leave work for end-block hooks (e.g. market ops). */
+  scratch: Map<string, unknown>;
+  /**
+   * Deterministic helpers the node lends to hooks (e.g. the match worker).
+   * A hook must compute the same result with or without them.
+   */
+  services: Readonly<Record<string, unknown>>;
 }
 
 /** Applies one transaction's kind-specific effects; throws ChainError to reject it. */
@@ -34,6 +41,8 @@ export type TxProcessor = (state: StateOverlay, tx: Tx, ctx: BlockContext) => vo
 
 /** Hooks run at the start and end of every block (unbonding, order expiry, matching ...). */
 export type BlockHook = (state: StateOverlay, ctx: BlockContext) => void;
+/** An end-block hook that awaits a deterministic computation elsewhere (the match worker). */
+export type AsyncBlockHook = (state: StateOverlay, ctx: BlockContext) => Promise<void>;
 
 const processors: Partial<Record<TxKind, TxProcessor>> = {
   transfer: processTransfer,
@@ -42,15 +51,25 @@ const processors: Partial<Record<TxKind, TxProcessor>> = {
 };
 const beginBlockHooks: BlockHook[] = [processUnbondingReleases];
 const endBlockHooks: BlockHook[] = [];
+const asyncEndBlockHooks: AsyncBlockHook[] = [];
 
 /** Lets a module (market, governance) register the processor of a kind it owns. */
 export function registerTxProcessor(kind: TxKind, processor: TxProcessor): void {
   processors[kind] = processor;
 }
 
-export function registerBlockHooks(hooks: { begin?: BlockHook; end?: BlockHook }): void {
+/**
+ * Registers block hooks. Sync end hooks run first, then async end hooks, each
+ * in registration order.
+ */
+export function registerBlockHooks(
+  hooks: { begin?: BlockHook; end?: BlockHook; endAsync?: AsyncBlockHook },
+): void {
   if (hooks.begin && !beginBlockHooks.includes(hooks.begin)) beginBlockHooks.push(hooks.begin);
   if (hooks.end && !endBlockHooks.includes(hooks.end)) endBlockHooks.push(hooks.end);
+  if (hooks.endAsync && !asyncEndBlockHooks.includes(hooks.endAsync)) {
+    asyncEndBlockHooks.push(hooks.endAsync);
+  }
 }
 
 /**
@@ -130,8 +149,9 @@ export function runBeginBlock(state: StateOverlay, ctx: BlockContext): void {
   for (const hook of beginBlockHooks) hook(state, ctx);
 }
 
-export function runEndBlock(state: StateOverlay, ctx: BlockContext): void {
+export async function runEndBlock(state: StateOverlay, ctx: BlockContext): Promise<void> {
   for (const hook of endBlockHooks) hook(state, ctx);
+  for (const hook of asyncEndBlockHooks) await hook(state, ctx);
 }
 
 export interface BlockResult {
@@ -143,6 +163,7 @@ export interface BlockResult {
 export function computeBlockContext(
   state: StateReader,
   header: Pick<BlockHeader, "networkId" | "height" | "timestampMs" | "proposer">,
+  services: Readonly<Record<string, unknown>> = {},
 ): BlockContext {
   const params = state.get(stateKey.params()) as ChainParams;
   return {
@@ -151,6 +172,8 @@ export function computeBlockContext(
     timestampMs: header.timestampMs,
     proposerAddress: getAddressOfPublicKeyHex(header.proposer),
     params,
+    scratch: new Map(),
+    services,
   };
 }
 
@@ -159,12 +182,13 @@ export function computeBlockContext(
  * and returns its state changes and root. Throws ChainError if the block is
  * invalid in any way; `state` is never modified.
  */
-export function processBlock(
+export async function processBlock(
   state: StateReader,
   parent: BlockHeader,
   header: BlockHeader,
   txs: readonly Tx[],
-): BlockResult {
+  services: Readonly<Record<string, unknown>> = {},
+): Promise<BlockResult> {
   if (header.networkId !== parent.networkId) {
     throw new ChainError(
       "WRONG_NETWORK",
@@ -212,7 +236,7 @@ export function processBlock(
     );
   }
   const overlay = new StateOverlay(state);
-  const ctx = computeBlockContext(state, header);
+  const ctx = computeBlockContext(state, header, services);
   if (txs.length > ctx.params.consensus.maxBlockTransactions) {
     throw new ChainError(
       "BLOCK_TOO_LARGE",
@@ -235,7 +259,7 @@ export function processBlock(
       throw e;
     }
   });
-  runEndBlock(overlay, ctx);
+  await runEndBlock(overlay, ctx);
   const changes = overlay.changes();
   const stateRoot = computeStateRoot(parent.stateRoot, header.height, changes);
   if (header.stateRoot !== stateRoot) {

@@ -16,6 +16,7 @@ export const TX_KINDS = [
   "governance_proposal",
   "vote",
   "authority_action",
+  "evidence",
 ] as const;
 export type TxKind = typeof TX_KINDS[number];
 
@@ -26,6 +27,16 @@ const uint = z.int().min(0);
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 /** `REGION-ZONE-SUBSTATION`, e.g. `BKK-01-SUB001`; checked against the grid topology later. */
 const location = z.string().min(1).max(32);
+/** A signed consensus vote (shape of node/consensus/votes.ts `Vote`). */
+const consensusVote = z.strictObject({
+  type: z.enum(["prevote", "precommit"]),
+  networkId: z.int().min(1).max(0xffffffff),
+  height: uint,
+  round: z.int().min(0).max(0xffffffff),
+  blockHash: hex32.nullable(),
+  validator: hex32,
+  signature: z.string().regex(/^[0-9a-f]{128}$/, "must be 128 lowercase hex characters"),
+});
 
 export const payloadSchemas = {
   transfer: z.strictObject({ to: address, amountSatang: uint, amountWh: uint }),
@@ -47,6 +58,8 @@ export const payloadSchemas = {
     /** Cumulative generation counter of the meter, Wh; must increase. */
     totalWh: uint,
     readAtMs: positive,
+    /** Where the meter reports from; must be its registered location. */
+    location,
   }),
   governance_proposal: z.strictObject({
     proposalType: z.enum([
@@ -59,7 +72,8 @@ export const payloadSchemas = {
     title: z.string().min(1).max(200),
     description: z.string().max(10_000),
     depositSatang: uint,
-    /** Type-specific content (e.g. `{parameter, newValue}`), checked by governance. */
+    /** Type-specific content (e.g. `{parameter: "carbon_credits.solar", newValue: "0.7"}`),
+     * checked by node/governance/proposal_actions.ts at submission. */
     changes: z.record(z.string(), z.union([z.string(), z.int(), z.boolean(), z.null()])),
   }),
   vote: z.strictObject({
@@ -67,8 +81,19 @@ export const payloadSchemas = {
     choice: z.enum(["yes", "no", "abstain", "veto"]),
   }),
   authority_action: z.strictObject({
-    action: z.string().min(1).max(64),
+    /** Arguments of each action: node/governance/authority_actions.ts. */
+    action: z.enum([
+      "register_participant",
+      "register_meter",
+      "deposit",
+      "declare_emergency",
+      "lift_emergency",
+      "grid_reading",
+      "approve_regulation",
+    ]),
     /** Action-specific arguments, checked by the authority module. */
     args: z.record(z.string(), z.union([z.string(), z.int(), z.boolean(), z.null()])),
   }),
+  /** Double-signing proof: two signed consensus votes (node/consensus/votes.ts). */
+  evidence: z.strictObject({ voteA: consensusVote, voteB: consensusVote }),
 } as const;

@@ -23,6 +23,7 @@ const CREDIT_DECIMALS = 3;
  */
 export function chainParamsFromConfig(cfg: NodeConfig): ChainParams {
   const peak = cfg.thai_market.peak_hours;
+  const gov = cfg.governance;
   const carbon = {} as Record<EnergySource, number>;
   for (const source of ENERGY_SOURCES) {
     carbon[source] = scaled(
@@ -71,6 +72,42 @@ export function chainParamsFromConfig(cfg: NodeConfig): ChainParams {
       ),
       unbondingBlocks: integer("consensus.unbonding_blocks", cfg.consensus.unbonding_blocks),
       maxFutureDriftMs: integer("consensus.max_future_drift_ms", cfg.consensus.max_future_drift_ms),
+      minValidatorStakeSatang: integer(
+        "consensus.min_validator_stake_satang",
+        cfg.consensus.min_validator_stake_satang,
+      ),
+      authorityVotingPowerBps: integer(
+        "consensus.authority_voting_power_bps",
+        cfg.consensus.authority_voting_power_bps,
+      ),
+      slashFractionBps: integer("consensus.slash_fraction_bps", cfg.consensus.slash_fraction_bps),
+      powTargetFractionBps: integer(
+        "consensus.pow_target_fraction_bps",
+        cfg.consensus.pow_target_fraction_bps,
+      ),
+      powInitialDifficultyBits: integer(
+        "consensus.pow_initial_difficulty_bits",
+        cfg.consensus.pow_initial_difficulty_bits,
+      ),
+    },
+    governance: {
+      votingPeriodBlocks: integer("governance.voting_period_blocks", gov.voting_period_blocks),
+      quorumBps: integer("governance.quorum_bps", gov.quorum_bps),
+      thresholdBps: integer("governance.threshold_bps", gov.threshold_bps),
+      vetoBps: integer("governance.veto_bps", gov.veto_bps),
+      minDepositSatang: integer("governance.min_deposit_satang", gov.min_deposit_satang),
+      executionDelayBlocks: integer("governance.execution_delay_blocks", gov.execution_delay_blocks),
+      emergencySignaturesRequired: integer(
+        "governance.emergency_signatures_required",
+        gov.emergency_signatures_required,
+      ),
+    },
+    // Not in config.toml: genesis takes these defaults; governance changes them
+    // (pricing-regulation proposals for the fee table).
+    market: {
+      intervalMs: 900_000,
+      gridFeeSatangPerKwh: { same_substation: 10, same_zone: 25, same_region: 50, cross_region: 100 },
+      maxScanPerOrder: 256,
     },
   };
 }

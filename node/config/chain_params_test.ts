@@ -15,6 +15,20 @@ Deno.test("chainParamsFromConfig: default config converts to integers", () => {
       maxBlockTransactions: 5000,
       unbondingBlocks: 100,
       maxFutureDriftMs: 5000,
+      minValidatorStakeSatang: 1_000_000_000,
+      authorityVotingPowerBps: 2500,
+      slashFractionBps: 500,
+      powTargetFractionBps: 2500,
+      powInitialDifficultyBits: 12,
+    },
+    governance: {
+      votingPeriodBlocks: 100,
+      quorumBps: 3340,
+      thresholdBps: 5000,
+      vetoBps: 3340,
+      minDepositSatang: 100_000,
+      executionDelayBlocks: 1,
+      emergencySignaturesRequired: 1,
     },
   });
 });

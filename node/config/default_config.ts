@@ -70,7 +70,21 @@ mempool_max_transactions = 100000
 min_tx_fee_satang = 1             # 100 satang = 1 THB
 unbonding_blocks = 100            # blocks an unstake waits before the stake is returned
 max_future_drift_ms = 5000        # how far a block's timestamp may run ahead of our clock
+min_validator_stake_satang = 1000000000  # stake needed to join the validator set (10,000,000 THB)
+authority_voting_power_bps = 2500 # authorities together vote with 25% of total stake (<= 5000)
+slash_fraction_bps = 500          # double signing burns 5% of the offender's bonded stake
+pow_target_fraction_bps = 2500    # proof-of-work sealing should take 25% of the block time
+pow_initial_difficulty_bits = 12  # difficulty of the first sealed block, leading zero bits
 keystore_passphrase_env = "GRIDTOKENX_PASSPHRASE"  # NAME of the env var holding the keystore passphrase
+
+[governance]                      # written into genesis; later changed only by governance proposals
+voting_period_blocks = 100        # blocks a proposal is open for votes (dev: 100 x 2 s)
+quorum_bps = 3340                 # share of all bonded stake that must vote, basis points (33.4%)
+threshold_bps = 5000              # yes must exceed this share of yes + no, basis points
+veto_bps = 3340                   # veto above this share of all votes rejects and burns the deposit
+min_deposit_satang = 100000       # smallest proposal deposit (1,000 THB)
+execution_delay_blocks = 1        # blocks from the end of voting to the execution of a passed proposal
+emergency_signatures_required = 1 # distinct authorities that must sign a grid emergency declaration or lift
 
 # Genesis is fixed when the chain is created (init); changing it later makes a
 # different chain.

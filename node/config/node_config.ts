@@ -126,8 +126,28 @@ export interface NodeConfig {
     min_tx_fee_satang: number;
     unbonding_blocks: number;
     max_future_drift_ms: number;
+    /** Stake a stake transaction must reach to join the validator set, satang. */
+    min_validator_stake_satang: number;
+    /** Authorities' combined voting power as a share of total validator stake, bps (<= 5000). */
+    authority_voting_power_bps: number;
+    /** Share of bonded stake burned for double signing, bps. */
+    slash_fraction_bps: number;
+    /** Share of the block time that proof-of-work sealing should take, bps. */
+    pow_target_fraction_bps: number;
+    /** Difficulty (leading zero bits) of the first sealed block. */
+    pow_initial_difficulty_bits: number;
     /** NAME of the environment variable that holds the keystore passphrase. */
     keystore_passphrase_env: string;
+  };
+  /** Governance defaults written into genesis (see docs/governance.md). */
+  governance: {
+    voting_period_blocks: number;
+    quorum_bps: number;
+    threshold_bps: number;
+    veto_bps: number;
+    min_deposit_satang: number;
+    execution_delay_blocks: number;
+    emergency_signatures_required: number;
   };
   genesis: {
     timestamp_ms: number;

@@ -18,7 +18,8 @@
  */
 import { MarketError, type MarketErrorCode } from "./errors.ts";
 import { computeFeeRates, isPeakHour } from "./fees.ts";
-import type { GridFlowSnapshot, GridState } from "./grid_state.ts";
+import { BOOK_CORE, type BookCore, type BookNode } from "./book_core.ts";
+import type { GridFlowSnapshot, GridState, ResolvedLocation } from "./grid_state.ts";
 import type { Order, Side } from "./order.ts";
 import { validateOrder } from "./order.ts";
 import type { OrderBook } from "./order_book.ts";
@@ -111,13 +112,33 @@ export function matchBlock(
   return run.finish();
 }
 
+/** Distance classes by index, as {@link GridState.getDistanceClass} orders them. */
+const DISTANCES: readonly DistanceClass[] = [
+  "same_substation",
+  "same_zone",
+  "same_region",
+  "cross_region",
+];
+
+/** Marks of block runs: unique per run, so nodes need no reset between blocks. */
+let lastRunMark = 0;
+
 class BlockRun {
   readonly trades: Trade[] = [];
   readonly removed: OrderRemoval[] = [];
   readonly rejected: OpRejection[] = [];
-  readonly touched = new Set<string>();
-  readonly feeRates: Record<DistanceClass, number>;
+  /** Nodes placed or partially filled in this run (may since have left the book). */
+  readonly touched: BookNode[] = [];
+  readonly mark = ++lastRunMark;
+  readonly core: BookCore;
+  readonly feeRates: number[];
   readonly peak: boolean;
+  /** Per book location index: resolved location, and headroom cached for {@link flowMark}. */
+  readonly resolved: (ResolvedLocation | null)[] = [];
+  readonly headroomMark: number[] = [];
+  readonly headroomWh: number[] = [];
+  /** Changes whenever flows change or the taker changes; invalidates {@link headroomWh}. */
+  flowMark = 0;
 
   constructor(
     readonly book: OrderBook,
@@ -125,7 +146,9 @@ class BlockRun {
     readonly ctx: MatchContext,
     readonly interval: number,
   ) {
-    this.feeRates = computeFeeRates(ctx.params, ctx.timestampMs);
+    this.core = book[BOOK_CORE];
+    const rates = computeFeeRates(ctx.params, ctx.timestampMs);
+    this.feeRates = DISTANCES.map((d) => rates[d]);
     this.peak = isPeakHour(ctx.timestampMs, ctx.params.peakHours);
   }
 
@@ -147,17 +170,17 @@ class BlockRun {
 
   apply(op: MarketOp, i: number): void {
     if (op.type === "cancel") {
-      const o = this.book.get(op.orderId);
-      if (!o) {
+      const node = this.core.node(op.orderId);
+      if (!node) {
         const msg = `Cannot cancel order ${op.orderId}: not in the book`;
         return this.reject(i, op.orderId, new MarketError("ORDER_NOT_FOUND", msg, "orderId"));
       }
-      if (o.owner !== op.owner) {
+      if (node.order.owner !== op.owner) {
         const msg = `Cannot cancel order ${op.orderId}: owned by another account`;
         return this.reject(i, op.orderId, new MarketError("NOT_ORDER_OWNER", msg, "owner"));
       }
-      this.book.remove(o.id);
-      return this.release(o, "cancelled");
+      this.core.unlink(node);
+      return this.release(node.order, "cancelled");
     }
     const order = { ...op.order };
     try {
@@ -172,10 +195,42 @@ class BlockRun {
     if (order.expiresAtMs <= this.ctx.timestampMs) return this.release(order, "expired");
     this.match(order);
     if (order.remainingWh === 0) return this.release(order, "filled");
-    this.book.insert(order);
-    this.touched.add(order.id);
+    const node = this.core.insertNode(order);
+    node.touchedRun = this.mark;
+    this.touched.push(node);
   }
 
+  /** Headroom (Wh) from a resting order's location to/from the taker's; 0 when halted. */
+  headroomOf(li: number, takerLoc: ResolvedLocation, isBuy: boolean): number {
+    if (this.headroomMark[li] === this.flowMark) return this.headroomWh[li]!;
+    const loc = this.resolveBookLoc(li);
+    let h = 0;
+    if (!this.grid.isHalted(loc)) {
+      h = isBuy ? this.grid.getHeadroomWh(loc, takerLoc) : this.grid.getHeadroomWh(takerLoc, loc);
+    }
+    this.headroomMark[li] = this.flowMark;
+    this.headroomWh[li] = h;
+    return h;
+  }
+
+  resolveBookLoc(li: number): ResolvedLocation {
+    const r = this.resolved[li];
+    if (r) return r;
+    while (this.resolved.length <= li) {
+      this.resolved.push(null);
+      this.headroomMark.push(0);
+      this.headroomWh.push(0);
+    }
+    return this.resolved[li] = this.grid.resolveLocation(this.core.locNames[li]!);
+  }
+
+  /**
+   * Match an incoming order against the book (see the module comment). A
+   * price level whose every order sits where no energy can flow to/from the
+   * taker (halted, full substation or link, no path) is skipped as a whole,
+   * counting its orders against `maxScanPerOrder` exactly as a one-by-one
+   * scan would: skipped orders have no effect besides that count.
+   */
   match(taker: Order): void {
     const grid = this.grid;
     const takerLoc = grid.resolveLocation(taker.location);
@@ -183,74 +238,108 @@ class BlockRun {
     const isBuy = taker.side === "buy";
     const limit = taker.priceSatangPerKwh;
     const maxScan = this.ctx.params.maxScanPerOrder;
+    const levels = this.core.levels(isBuy ? "sell" : "buy");
+    this.flowMark++;
     let scanned = 0;
-    this.book.scan(isBuy ? "sell" : "buy", (maker) => {
-      const price = maker.priceSatangPerKwh;
-      if (isBuy ? price > limit : price < limit) return false;
-      if (++scanned > maxScan) return false;
-      if (maker.owner === taker.owner) return true;
-      const buy = isBuy ? taker : maker, sell = isBuy ? maker : taker;
-      if (buy.source !== null && buy.source !== sell.source) return true;
-      const makerLoc = grid.resolveLocation(maker.location);
-      if (grid.isHalted(makerLoc)) return true;
-      const sellerLoc = isBuy ? makerLoc : takerLoc, buyerLoc = isBuy ? takerLoc : makerLoc;
-      const headroomWh = grid.getHeadroomWh(sellerLoc, buyerLoc);
-      if (headroomWh <= 0) return grid.getSubstationHeadroomWh(takerLoc) > 0;
-      const distance = grid.getDistanceClass(sellerLoc, buyerLoc);
-      const feeRate = this.feeRates[distance];
-      const affordableWh = floorDiv(buy.lockedSatang * WH_PER_KWH, price + feeRate);
-      const fillWh = Math.min(taker.remainingWh, maker.remainingWh, headroomWh, affordableWh);
-      if (fillWh <= 0) return true;
-      const valueSatang = computeValueSatang(fillWh, price);
-      const gridFeeSatang = computeValueSatang(fillWh, feeRate);
-      const paid = valueSatang + gridFeeSatang;
-      grid.addFlow(sellerLoc, buyerLoc, fillWh);
-      this.book.applyFill(maker, fillWh, isBuy ? 0 : paid);
-      taker.remainingWh -= fillWh;
-      if (isBuy) taker.lockedSatang -= paid;
-      const source = sell.source!;
-      const t: Trade = {
-        id: `${this.ctx.height}-${this.trades.length}`,
-        height: this.ctx.height,
-        timestampMs: this.ctx.timestampMs,
-        interval: this.interval,
-        buyOrderId: buy.id,
-        sellOrderId: sell.id,
-        buyer: buy.owner,
-        seller: sell.owner,
-        makerSide: maker.side,
-        amountWh: fillWh,
-        priceSatangPerKwh: price,
-        valueSatang,
-        distance,
-        peak: this.peak,
-        gridFeeSatangPerKwh: feeRate,
-        gridFeeSatang,
-        feeAuthority: grid.getFeeAuthority(sellerLoc, buyerLoc),
-        source,
-        carbonMicroCredits: fillWh * this.ctx.params.carbonCreditsMicroPerWh[source],
-        sellerLocation: sell.location,
-        buyerLocation: buy.location,
-        certificateId: "",
-      };
-      t.certificateId = computeCertificateId(t);
-      this.trades.push(t);
-      if (maker.remainingWh === 0) {
-        this.book.remove(maker.id);
-        this.touched.delete(maker.id);
-        this.release(maker, "filled");
-      } else {
-        this.touched.add(maker.id);
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const level = levels[i]!;
+      const price = level.priceSatangPerKwh;
+      if (isBuy ? price > limit : price < limit) return;
+      let blocked = 0;
+      const locs = level.locs, counts = level.locCounts;
+      for (let k = 0; k < locs.length; k++) {
+        const li = locs[k]!, c = counts[li]!;
+        if (c > 0 && this.headroomOf(li, takerLoc, isBuy) <= 0) blocked += c;
       }
-      return taker.remainingWh > 0;
-    });
+      if (blocked === level.count) {
+        scanned += level.count;
+        if (scanned > maxScan) return;
+        continue;
+      }
+      let node = level.head;
+      while (node !== null) {
+        const next = node.next;
+        if (++scanned > maxScan) return;
+        if (this.tryFill(taker, takerLoc, isBuy, node)) {
+          if (taker.remainingWh === 0 || grid.getSubstationHeadroomWh(takerLoc) === 0) return;
+        }
+        node = next;
+      }
+    }
+  }
+
+  /** Fill the taker against one resting order if eligible; true when a trade was made. */
+  tryFill(taker: Order, takerLoc: ResolvedLocation, isBuy: boolean, node: BookNode): boolean {
+    const maker = node.order;
+    if (maker.owner === taker.owner) return false;
+    const buy = isBuy ? taker : maker, sell = isBuy ? maker : taker;
+    if (buy.source !== null && buy.source !== sell.source) return false;
+    const headroomWh = this.headroomOf(node.locIdx, takerLoc, isBuy);
+    if (headroomWh <= 0) return false;
+    const grid = this.grid;
+    const makerLoc = this.resolved[node.locIdx]!;
+    const sellerLoc = isBuy ? makerLoc : takerLoc, buyerLoc = isBuy ? takerLoc : makerLoc;
+    const price = maker.priceSatangPerKwh;
+    const d = sellerLoc.idx === buyerLoc.idx
+      ? 0
+      : sellerLoc.zoneIdx === buyerLoc.zoneIdx
+      ? 1
+      : sellerLoc.regionIdx === buyerLoc.regionIdx
+      ? 2
+      : 3;
+    const feeRate = this.feeRates[d]!;
+    const affordableWh = floorDiv(buy.lockedSatang * WH_PER_KWH, price + feeRate);
+    const fillWh = Math.min(taker.remainingWh, maker.remainingWh, headroomWh, affordableWh);
+    if (fillWh <= 0) return false;
+    const valueSatang = computeValueSatang(fillWh, price);
+    const gridFeeSatang = computeValueSatang(fillWh, feeRate);
+    const paid = valueSatang + gridFeeSatang;
+    grid.addFlow(sellerLoc, buyerLoc, fillWh);
+    this.flowMark++;
+    this.core.fill(node, fillWh, isBuy ? 0 : paid);
+    taker.remainingWh -= fillWh;
+    if (isBuy) taker.lockedSatang -= paid;
+    const source = sell.source!;
+    const t: Trade = {
+      id: `${this.ctx.height}-${this.trades.length}`,
+      height: this.ctx.height,
+      timestampMs: this.ctx.timestampMs,
+      interval: this.interval,
+      buyOrderId: buy.id,
+      sellOrderId: sell.id,
+      buyer: buy.owner,
+      seller: sell.owner,
+      makerSide: maker.side,
+      amountWh: fillWh,
+      priceSatangPerKwh: price,
+      valueSatang,
+      distance: DISTANCES[d]!,
+      peak: this.peak,
+      gridFeeSatangPerKwh: feeRate,
+      gridFeeSatang,
+      feeAuthority: grid.getFeeAuthority(sellerLoc, buyerLoc),
+      source,
+      carbonMicroCredits: fillWh * this.ctx.params.carbonCreditsMicroPerWh[source],
+      sellerLocation: sell.location,
+      buyerLocation: buy.location,
+      certificateId: "",
+    };
+    t.certificateId = computeCertificateId(t);
+    this.trades.push(t);
+    if (maker.remainingWh === 0) {
+      this.core.unlink(node);
+      this.release(maker, "filled");
+    } else if (node.touchedRun !== this.mark) {
+      node.touchedRun = this.mark;
+      this.touched.push(node);
+    }
+    return true;
   }
 
   finish(): MatchResult {
     const changed: Order[] = [];
-    for (const id of this.touched) {
-      const o = this.book.get(id);
-      if (o) changed.push({ ...o });
+    for (const node of this.touched) {
+      if (!node.removed) changed.push({ ...node.order });
     }
     changed.sort((a, b) => a.seq - b.seq);
     return {

@@ -1,26 +1,13 @@
 /**
  * The order book: per side, price levels in a sorted array (binary search,
  * best level at the end so it pops in O(1)), a FIFO doubly linked list per
- * level (O(1) removal), an id index, and an expiry heap.
+ * level (O(1) removal), per-level counts by location (so the matcher can
+ * skip a level whose orders all sit behind a full or halted substation), an
+ * id index, and an expiry heap of the order nodes themselves.
  */
+import { BOOK_CORE, type BookCore, BookNode, Level } from "./book_core.ts";
 import { MarketError } from "./errors.ts";
 import type { Order, Side } from "./order.ts";
-
-interface Node {
-  order: Order;
-  prev: Node | null;
-  next: Node | null;
-  level: Level;
-  removed: boolean;
-}
-
-interface Level {
-  priceSatangPerKwh: number;
-  head: Node | null;
-  tail: Node | null;
-  count: number;
-  totalWh: number;
-}
 
 /** Aggregated depth at one price level. */
 export interface DepthLevel {
@@ -34,15 +21,18 @@ class BookSide {
   /** Sorted so the best price is last: asks descending, bids ascending. */
   readonly levels: Level[] = [];
   readonly byPrice = new Map<number, Level>();
-  constructor(readonly side: Side) {}
+  readonly ascending: boolean;
+  constructor(side: Side) {
+    this.ascending = side === "buy";
+  }
 
   /** Index where `price` is or would be inserted. */
   search(price: number): number {
-    const asc = this.side === "buy";
-    let lo = 0, hi = this.levels.length;
+    const levels = this.levels, asc = this.ascending;
+    let lo = 0, hi = levels.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const p = this.levels[mid]!.priceSatangPerKwh;
+      const p = levels[mid]!.priceSatangPerKwh;
       if (asc ? p < price : p > price) lo = mid + 1;
       else hi = mid;
     }
@@ -51,10 +41,17 @@ class BookSide {
 
   level(price: number): Level {
     let l = this.byPrice.get(price);
-    if (!l) {
-      l = { priceSatangPerKwh: price, head: null, tail: null, count: 0, totalWh: 0 };
+    if (l === undefined) {
+      l = new Level(price);
       this.byPrice.set(price, l);
-      this.levels.splice(this.search(price), 0, l);
+      const levels = this.levels;
+      const last = levels[levels.length - 1];
+      // New best price (common for crossing-free inserts at the top): append.
+      if (last === undefined || (this.ascending ? last.priceSatangPerKwh < price : last.priceSatangPerKwh > price)) {
+        levels.push(l);
+      } else {
+        levels.splice(this.search(price), 0, l);
+      }
     }
     return l;
   }
@@ -67,10 +64,8 @@ class BookSide {
   }
 }
 
-interface ExpiryEntry {
-  expiresAtMs: number;
-  seq: number;
-  node: Node;
+function expiresBefore(a: BookNode, b: BookNode): boolean {
+  return a.expiresAtMs < b.expiresAtMs || (a.expiresAtMs === b.expiresAtMs && a.seq < b.seq);
 }
 
 /**
@@ -83,14 +78,40 @@ interface ExpiryEntry {
  * book.best("sell"); // lowest ask, earliest first
  */
 export class OrderBook {
-  readonly #sides = { buy: new BookSide("buy"), sell: new BookSide("sell") };
-  readonly #byId = new Map<string, Node>();
-  #heap: ExpiryEntry[] = [];
+  readonly #buy = new BookSide("buy");
+  readonly #sell = new BookSide("sell");
+  readonly #byId = new Map<string, BookNode>();
+  readonly #locIndex = new Map<string, number>();
+  readonly #locNames: string[] = [];
+  #heap: BookNode[] = [];
+  /** Internal view for the matcher (not part of the public API). */
+  readonly [BOOK_CORE]: BookCore;
+
+  constructor() {
+    const levels = (side: Side): readonly Level[] =>
+      side === "buy" ? this.#buy.levels : this.#sell.levels;
+    this[BOOK_CORE] = {
+      levels,
+      locNames: this.#locNames,
+      insertNode: (order) => this.#insertNode(order),
+      fill: (node, amountWh, paidSatang) => {
+        node.order.remainingWh -= amountWh;
+        node.order.lockedSatang -= paidSatang;
+        node.level.totalWh -= amountWh;
+      },
+      unlink: (node) => this.#unlink(node),
+      node: (id) => this.#byId.get(id),
+    };
+  }
 
   /** Rebuild a book from orders (any order; sorted by seq before insertion). */
   static fromOrders(orders: readonly Order[]): OrderBook {
     const book = new OrderBook();
-    for (const o of [...orders].sort((a, b) => a.seq - b.seq)) book.insert({ ...o });
+    const sorted = [...orders];
+    let inOrder = true;
+    for (let i = 1; i < sorted.length && inOrder; i++) inOrder = sorted[i - 1]!.seq <= sorted[i]!.seq;
+    if (!inOrder) sorted.sort((a, b) => a.seq - b.seq);
+    for (const o of sorted) book.insert({ ...o });
     return book;
   }
 
@@ -118,10 +139,20 @@ export class OrderBook {
     if (this.#byId.has(order.id)) {
       throw new MarketError("DUPLICATE_ORDER", `Order ${order.id} is already in the book`, "id");
     }
-    const level = this.#sides[order.side].level(order.priceSatangPerKwh);
-    const node: Node = { order, prev: null, next: null, level, removed: false };
+    this.#insertNode(order);
+  }
+
+  #insertNode(order: Order): BookNode {
+    const level = (order.side === "buy" ? this.#buy : this.#sell).level(order.priceSatangPerKwh);
+    let locIdx = this.#locIndex.get(order.location);
+    if (locIdx === undefined) {
+      locIdx = this.#locNames.length;
+      this.#locNames.push(order.location);
+      this.#locIndex.set(order.location, locIdx);
+    }
+    const node = new BookNode(order, level, locIdx, order.seq, order.expiresAtMs);
     let after = level.tail;
-    while (after !== null && after.order.seq > order.seq) after = after.prev;
+    while (after !== null && after.seq > node.seq) after = after.prev;
     node.prev = after;
     node.next = after ? after.next : level.head;
     if (node.next) node.next.prev = node;
@@ -130,8 +161,16 @@ export class OrderBook {
     else level.head = node;
     level.count++;
     level.totalWh += order.remainingWh;
+    const counts = level.locCounts;
+    while (counts.length <= locIdx) counts.push(-1);
+    if (counts[locIdx] === -1) {
+      counts[locIdx] = 0;
+      level.locs.push(locIdx);
+    }
+    counts[locIdx]!++;
     this.#byId.set(order.id, node);
-    this.#heapPush({ expiresAtMs: order.expiresAtMs, seq: order.seq, node });
+    this.#heapPush(node);
+    return node;
   }
 
   /** Remove an order by id; returns it, or undefined when absent. */
@@ -152,7 +191,7 @@ export class OrderBook {
 
   /** Best resting order of a side (lowest ask / highest bid, earliest first). */
   best(side: Side): Order | undefined {
-    const levels = this.#sides[side].levels;
+    const levels = (side === "buy" ? this.#buy : this.#sell).levels;
     return levels[levels.length - 1]?.head?.order;
   }
 
@@ -161,7 +200,7 @@ export class OrderBook {
    * false. `visit` may remove (or fill) only the order it is visiting.
    */
   scan(side: Side, visit: (order: Order) => boolean): void {
-    const levels = this.#sides[side].levels;
+    const levels = (side === "buy" ? this.#buy : this.#sell).levels;
     for (let i = levels.length - 1; i >= 0; i--) {
       const level = levels[i]!;
       let node = level.head;
@@ -189,7 +228,7 @@ export class OrderBook {
 
   /** Aggregated depth, best price first, at most `levels` levels. */
   depth(side: Side, levels: number): DepthLevel[] {
-    const ls = this.#sides[side].levels;
+    const ls = (side === "buy" ? this.#buy : this.#sell).levels;
     const out: DepthLevel[] = [];
     for (let i = ls.length - 1; i >= 0 && out.length < levels; i--) {
       const l = ls[i]!;
@@ -204,16 +243,17 @@ export class OrderBook {
    */
   popExpired(nowMs: number): Order[] {
     const out: Order[] = [];
-    while (this.#heap.length > 0 && this.#heap[0]!.expiresAtMs <= nowMs) {
-      const e = this.#heapPop();
-      if (e.node.removed) continue;
-      this.#unlink(e.node);
-      out.push(e.node.order);
+    const h = this.#heap;
+    while (h.length > 0 && h[0]!.expiresAtMs <= nowMs) {
+      const node = this.#heapPop();
+      if (node.removed) continue;
+      this.#unlink(node);
+      out.push(node.order);
     }
     return out;
   }
 
-  #unlink(node: Node): void {
+  #unlink(node: BookNode): void {
     const level = node.level;
     if (node.prev) node.prev.next = node.next;
     else level.head = node.next;
@@ -221,34 +261,33 @@ export class OrderBook {
     else level.tail = node.prev;
     level.count--;
     level.totalWh -= node.order.remainingWh;
+    level.locCounts[node.locIdx]!--;
     node.removed = true;
     this.#byId.delete(node.order.id);
-    if (level.count === 0) this.#sides[node.order.side].dropLevel(level);
+    if (level.count === 0) (node.order.side === "buy" ? this.#buy : this.#sell).dropLevel(level);
     if (this.#heap.length > 2 * this.#byId.size + 1024) this.#rebuildHeap();
   }
 
   #rebuildHeap(): void {
-    this.#heap = this.#heap.filter((e) => !e.node.removed);
+    this.#heap = this.#heap.filter((n) => !n.removed);
     for (let i = (this.#heap.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
   }
 
-  #less(a: ExpiryEntry, b: ExpiryEntry): boolean {
-    return a.expiresAtMs < b.expiresAtMs || (a.expiresAtMs === b.expiresAtMs && a.seq < b.seq);
-  }
-
-  #heapPush(e: ExpiryEntry): void {
+  #heapPush(n: BookNode): void {
     const h = this.#heap;
-    h.push(e);
-    let i = h.length - 1;
+    let i = h.length;
+    h.push(n);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.#less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const parent = h[p]!;
+      if (!expiresBefore(n, parent)) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = n;
   }
 
-  #heapPop(): ExpiryEntry {
+  #heapPop(): BookNode {
     const h = this.#heap;
     const top = h[0]!;
     const last = h.pop()!;
@@ -264,8 +303,8 @@ export class OrderBook {
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
       let m = i;
-      if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
+      if (l < h.length && expiresBefore(h[l]!, h[m]!)) m = l;
+      if (r < h.length && expiresBefore(h[r]!, h[m]!)) m = r;
       if (m === i) return;
       [h[i], h[m]] = [h[m]!, h[i]!];
       i = m;

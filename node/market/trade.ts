@@ -1,10 +1,9 @@
 /**
  * Trades (fills) and their renewable-energy certificate ids.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { EnergySource } from "../chain/params.ts";
 import type { DistanceClass } from "./params.ts";
+import { computeSha256HexOfText } from "./sha256_text.ts";
 
 /**
  * One fill between a buy and a sell order. Settlement (applied by the chain):
@@ -71,5 +70,5 @@ export function computeCertificateId(
 ): string {
   const s =
     `gtx-cert-v1|${t.id}|${t.buyOrderId}|${t.sellOrderId}|${t.buyer}|${t.seller}|${t.amountWh}|${t.source}|${t.sellerLocation}|${t.buyerLocation}|${t.interval}`;
-  return bytesToHex(sha256(utf8ToBytes(s)));
+  return computeSha256HexOfText(s);
 }

@@ -26,7 +26,13 @@ export function isIntIn(x: unknown, min: number, max: number): x is number {
  * (`Math.floor(a / b)` can round up when a / b is within one ulp below an integer.)
  */
 export function floorDiv(a: number, b: number): number {
-  return (a - (a % b)) / b;
+  // Fast path: the float quotient is correctly rounded, so its floor is the
+  // exact quotient or one above it (when a / b rounds up to an integer);
+  // for a <= 2^52, q x b < 2^53 is exact and detects the second case.
+  // Outside it (and for negative a) the remainder formula, as before.
+  if (a < 0 || a > 4_503_599_627_370_496) return (a - (a % b)) / b;
+  const q = Math.floor(a / b);
+  return q * b > a ? q - 1 : q;
 }
 
 /** ceil(a / b) for non-negative safe integers a and b > 0, exactly. */

@@ -28,6 +28,8 @@ export interface SenderState {
 export class Mempool {
   private readonly byId = new Map<string, Entry>();
   private readonly bySender = new Map<string, Map<number, Entry>>();
+  /** Sum of `spendOf` over each sender's queue, kept up to date so admission is O(1). */
+  private readonly spendBySender = new Map<string, number>();
   private seq = 0;
   readonly maxTransactions: number;
   readonly maxNonceGap: number;
@@ -49,11 +51,17 @@ export class Mempool {
     return this.byId.get(id)?.tx;
   }
 
+  /** The nonce a new transaction of `sender` should use: after its queued ones. */
+  nextNonce(sender: string, accountNonce: number): number {
+    let next = accountNonce;
+    const q = this.bySender.get(sender);
+    while (q?.has(next)) next++;
+    return next;
+  }
+
   /** Fees a sender's queued transactions already spend, satang. */
   pendingSpendSatang(sender: string): number {
-    let total = 0;
-    for (const e of this.bySender.get(sender)?.values() ?? []) total += spendOf(e.tx);
-    return total;
+    return this.spendBySender.get(sender) ?? 0;
   }
 
   /**
@@ -114,6 +122,7 @@ export class Mempool {
     let q = this.bySender.get(tx.sender);
     if (!q) this.bySender.set(tx.sender, q = new Map());
     q.set(nonce, entry);
+    this.spendBySender.set(tx.sender, (this.spendBySender.get(tx.sender) ?? 0) + spendOf(tx));
   }
 
   /** The cheapest transaction that is last in its sender's queue (evicting it leaves no gap). */
@@ -133,7 +142,15 @@ export class Mempool {
     this.byId.delete(id);
     const q = this.bySender.get(e.tx.sender);
     q?.delete(e.tx.body.nonce);
-    if (q?.size === 0) this.bySender.delete(e.tx.sender);
+    if (q?.size === 0) {
+      this.bySender.delete(e.tx.sender);
+      this.spendBySender.delete(e.tx.sender);
+    } else {
+      this.spendBySender.set(
+        e.tx.sender,
+        (this.spendBySender.get(e.tx.sender) ?? 0) - spendOf(e.tx),
+      );
+    }
   }
 
   /**

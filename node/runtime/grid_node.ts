@@ -10,8 +10,16 @@ import {
   computeBlockSigningBytes,
 } from "../chain/block.ts";
 import { buildBlock } from "../chain/build_block.ts";
+import { applyTransaction, computeBlockContext } from "../chain/transition.ts";
 import { ChainError } from "../chain/errors.ts";
-import { type Account, getAccount, MemoryState, stateKey, type Validator } from "../chain/state.ts";
+import {
+  type Account,
+  getAccount,
+  MemoryState,
+  StateOverlay,
+  stateKey,
+  type Validator,
+} from "../chain/state.ts";
 import { parseTransaction, toSignedTxJson, type Tx } from "../chain/transaction.ts";
 import type { NodeConfig } from "../config/node_config.ts";
 import { InlineVerifier, type SignatureVerifier } from "../crypto/ed25519.ts";
@@ -19,9 +27,11 @@ import { toHex } from "../crypto/hex.ts";
 import type { Logger } from "../log/logger.ts";
 import { Mempool } from "../mempool/mempool.ts";
 import { createChainMetrics } from "../metrics/chain_metrics.ts";
+import { createMarketMetrics } from "../metrics/market_metrics.ts";
 import { createRegistry, type Registry } from "../metrics/registry.ts";
 import { ChainStore } from "../storage/chain_store.ts";
 import { initChain } from "./init_chain.ts";
+import { MarketRuntime } from "./market_runtime.ts";
 import "./modules.ts";
 import type { Wallet } from "./wallet.ts";
 
@@ -50,6 +60,7 @@ export class GridNode {
   readonly registry: Registry;
   readonly metrics;
   readonly mempool: Mempool;
+  readonly market: MarketRuntime;
   readonly startedAtMs = Date.now();
   private readonly rejections = new Map<string, { code: string; reason: string }>();
   private stopping = false;
@@ -72,6 +83,10 @@ export class GridNode {
     this.registry = registry;
     this.metrics = createChainMetrics(registry);
     this.mempool = new Mempool({ maxTransactions: config.consensus.mempool_max_transactions });
+    this.market = new MarketRuntime(state, {
+      useWorker: true,
+      metrics: createMarketMetrics(registry),
+    });
     this.metrics.height.set(head.header.height);
   }
 
@@ -131,7 +146,9 @@ export class GridNode {
     const due = this.head.header.timestampMs + this.config.consensus.block_time_ms;
     const wait = Math.max(0, due - Date.now());
     this.producerTimer = setTimeout(() => {
-      this.producing = this.produceBlock().finally(() => this.scheduleNextBlock());
+      this.producing = this.produceBlock()
+        .catch((e) => this.log.error("block.produce_failed", { error: String(e) }))
+        .finally(() => this.scheduleNextBlock());
     }, wait);
   }
 
@@ -148,10 +165,17 @@ export class GridNode {
       consensus: { maxBlockTransactions: number };
     };
     const candidates = this.mempool.selectForBlock(params.consensus.maxBlockTransactions, nonceOf);
-    const built = buildBlock(this.state, parent, candidates, {
-      timestampMs,
-      proposer: this.wallet.publicKeyHex,
-    });
+    const market = await this.market.serviceFor(this.head.hash);
+    let built;
+    try {
+      built = await buildBlock(this.state, parent, candidates, {
+        timestampMs,
+        proposer: this.wallet.publicKeyHex,
+      }, { market });
+    } catch (e) {
+      this.market.discarded();
+      throw e;
+    }
     const hash = computeBlockHash(built.header);
     const block: Block = {
       header: built.header,
@@ -168,6 +192,7 @@ export class GridNode {
         changes: built.changes,
       });
     } catch (e) {
+      this.market.discarded();
       this.fault = e as Error;
       this.log.error("storage.commit_failed", {
         height: built.header.height,
@@ -178,6 +203,7 @@ export class GridNode {
     }
     commitTimer();
     this.state.apply(built.changes);
+    this.market.committed(hash, built.changes);
     this.head = { header: built.header, hash };
     const touched = new Set<string>();
     for (const tx of built.included) {
@@ -291,6 +317,7 @@ export class GridNode {
       }
       try {
         const account = getAccount(this.state, tx.sender);
+        if (tx.body.kind !== "transfer" && tx.body.nonce === account.nonce) this.dryRun(tx);
         this.mempool.add(tx, { nonce: account.nonce, balanceSatang: account.balanceSatang });
         results[i] = { id: tx.id, status: "pending" };
       } catch (e) {
@@ -300,6 +327,23 @@ export class GridNode {
     });
     this.metrics.mempoolSize.set(this.mempool.size);
     return results;
+  }
+
+  /**
+   * Applies a transaction to a throw-away overlay of the committed state, so
+   * that an order, vote or authority action that cannot apply (unregistered
+   * trader, unknown location, missing energy ...) is refused at submission
+   * with its reason instead of being dropped at block building. Skipped for
+   * transfers (the hot path; the mempool checks their balance).
+   */
+  private dryRun(tx: Tx): void {
+    const ctx = computeBlockContext(this.state, {
+      networkId: this.head.header.networkId,
+      height: this.head.header.height + 1,
+      timestampMs: Math.max(Date.now(), this.head.header.timestampMs + 1),
+      proposer: this.wallet.publicKeyHex,
+    });
+    applyTransaction(new StateOverlay(this.state), tx, ctx);
   }
 
   getParams() {
@@ -351,6 +395,7 @@ export class GridNode {
     clearTimeout(this.producerTimer);
     await this.producing;
     this.verifier.close?.();
+    this.market.close();
     this.store.close();
     this.log.info("node.stopped", { height: this.head.header.height });
   }

@@ -18,6 +18,17 @@ import {
   validatorKeystorePath,
 } from "./keys.ts";
 import type { Wallet } from "./wallet.ts";
+import { DEFAULT_GRID_TOPOLOGY, validateTopology } from "../market/location.ts";
+
+/** Where a dev chain registers its validator as a participant. */
+export const DEV_PARTICIPANT_LOCATION = "BKK-01-SUB001";
+/**
+ * Solar energy the dev validator holds at genesis (1,000 kWh), so that the
+ * product description's example sell order works on a fresh dev chain.
+ */
+export const DEV_METERED_SOLAR_WH = 1_000_000;
+/** Fee money of a dev authority whose key init generated (10,000 THB). */
+export const DEV_AUTHORITY_BALANCE_SATANG = 1_000_000;
 
 export interface InitResult {
   created: boolean;
@@ -86,10 +97,24 @@ export async function computeGenesisSpec(
         : await createKeystore(path, passphrase);
       log.info("keys.authority", { authority: a.name, keystore: path, address: wallet.address });
       publicKey = wallet.publicKeyHex;
+      // A dev authority needs a balance to pay transaction fees.
+      accounts.push({ address: wallet.address, balanceSatang: DEV_AUTHORITY_BALANCE_SATANG, energyWh: 0 });
     }
     authorities.push({ name: a.name, publicKey, serviceArea: a.service_area });
   }
+  // The dev validator trades with the node's own wallet (POST /energy/orders
+  // with the operator token), so it is registered as a Bangkok prosumer.
+  const participants = g.validators.length === 0
+    ? [{ address: validator.address, location: DEV_PARTICIPANT_LOCATION, registeredBy: "MEA" }]
+    : [];
+  const meteredEnergy = g.validators.length === 0
+    ? [{ address: validator.address, source: "solar", wh: DEV_METERED_SOLAR_WH }]
+    : [];
+  validateTopology(DEFAULT_GRID_TOPOLOGY);
   return {
+    gridTopology: DEFAULT_GRID_TOPOLOGY,
+    participants,
+    meteredEnergy,
     networkId: cfg.network.network_id,
     networkName: cfg.network.network_name,
     timestampMs: g.timestamp_ms,

@@ -6,4 +6,11 @@
  * processors in the same order, or nodes would compute different states.
  * Add one import line per module.
  */
-export {};
+import "../api/batch_routes.ts";
+import "../consensus/register.ts";
+import "../market/chain/register.ts";
+import "../api/market_routes.ts";
+
+import "../governance/register.ts";
+import "../api/governance_routes.ts"; // also registers authority and compliance routes
+import "../api/console_routes.ts";

@@ -3,6 +3,10 @@ import { createApp } from "../api/app.ts";
 import { type HttpServer, startHttpServer } from "../api/server.ts";
 import type { NodeConfig } from "../config/node_config.ts";
 import type { Logger } from "../log/logger.ts";
+import { createRegistry } from "../metrics/registry.ts";
+import { createVerifyMetrics } from "../metrics/verify_metrics.ts";
+import { VerifyPool } from "../../workers/verify_pool.ts";
+import { verifyChainStore } from "../storage/verify_store.ts";
 import { GridNode, type NodeOptions } from "./grid_node.ts";
 
 export interface RunningNode {
@@ -19,7 +23,21 @@ export async function startNode(
   log: Logger,
   opts: NodeOptions & { handleSignals?: boolean } = {},
 ): Promise<RunningNode> {
-  const node = await GridNode.open(cfg, log, opts);
+  if (cfg.storage.verify_on_start) {
+    const t0 = performance.now();
+    const report = await verifyChainStore(cfg.storage.kv_path);
+    log.info("storage.verified", { ...report, ms: Math.round(performance.now() - t0) });
+  }
+  // Signatures are checked in a worker pool, never on the main thread.
+  const registry = opts.registry ?? createRegistry();
+  const verifier = opts.verifier ?? new VerifyPool({ metrics: createVerifyMetrics(registry) });
+  let node: GridNode;
+  try {
+    node = await GridNode.open(cfg, log, { ...opts, registry, verifier });
+  } catch (e) {
+    verifier.close?.();
+    throw e;
+  }
   const app = createApp(node, { maxBodyBytes: cfg.api.max_body_bytes });
   const http = await startHttpServer(app, cfg.api.host, cfg.api.port);
   log.info("api.listening", {

@@ -14,7 +14,7 @@ import { decode } from "cborg";
 import type { Block, BlockHeader } from "../chain/block.ts";
 import { encodeCanonical } from "../chain/encoding.ts";
 import type { GenesisSpec } from "../chain/genesis.ts";
-import type { StateChange } from "../chain/state.ts";
+import { type StateChange, WRITE_ONLY_KEY_PREFIX } from "../chain/state.ts";
 import type { SignedTxJson } from "../chain/transaction.ts";
 import {
   type BlobRecord,
@@ -128,8 +128,9 @@ export class ChainStore {
   ): Promise<void> {
     const batch = new KvBatch(this.kv);
     for (const [key, value] of changes) {
-      if (value === null) batch.delete(kvKey.state(key));
-      else batch.set(kvKey.state(key), value);
+      const kvk = key.startsWith(WRITE_ONLY_KEY_PREFIX) ? kvKey.log(key) : kvKey.state(key);
+      if (value === null) batch.delete(kvk);
+      else batch.set(kvk, value);
     }
     txIds.forEach((id, i) => batch.set(kvKey.tx(id), [height, i] satisfies TxLocation, 48));
     const old = height - DIFF_RETENTION_BLOCKS;
@@ -174,6 +175,28 @@ export class ChainStore {
       entries.set(e.key[prefixLength] as string, e.value);
     }
     return entries;
+  }
+
+  /**
+   * Write-only records (e.g. trades) whose state key starts with `prefix`, in
+   * key order, newest first when `reverse`; `cursor` continues after a key.
+   */
+  async listLog<T>(
+    prefix: string,
+    opts: { limit: number; reverse?: boolean; cursor?: string },
+  ): Promise<{ key: string; value: T }[]> {
+    const start = ["log", prefix] as const;
+    const end = ["log", prefix + "\uffff"] as const;
+    const selector = opts.cursor === undefined
+      ? { start, end }
+      : opts.reverse
+      ? { start, end: ["log", opts.cursor] as const }
+      : { start: ["log", opts.cursor + "\u0000"] as const, end };
+    const out: { key: string; value: T }[] = [];
+    for await (const e of this.kv.list<T>(selector, { limit: opts.limit, reverse: opts.reverse })) {
+      out.push({ key: e.key[1] as string, value: e.value });
+    }
+    return out;
   }
 
   async getBlockRecord(height: number): Promise<BlockRecord | null> {

@@ -31,6 +31,8 @@ export const kvKey = {
   /** Any: one chain-state entry, keyed by its state key (node/chain/state.ts). */
   state: (stateKey: string) => ["state", stateKey] as const,
   statePrefix: () => ["state"] as const,
+  /** Any: a write-only state record (state keys under `log/`, e.g. trades); not loaded at start-up. */
+  log: (stateKey: string) => ["log", stateKey] as const,
 } as const;
 
 export interface HeadRecord {

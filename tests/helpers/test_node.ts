@@ -55,6 +55,19 @@ mempool_max_transactions = ${opts.mempoolMax ?? 100000}
 [genesis]
 timestamp_ms = 1767225600000
 ${accounts}
+[[genesis.authorities]]
+name = "EGAT"
+service_area = ["*"]
+[[genesis.authorities]]
+name = "MEA"
+service_area = ["BKK", "NBI", "SPK"]
+[[genesis.authorities]]
+name = "PEA"
+service_area = ["CNX", "KKN", "NMA", "PKT", "HKT"]
+[[genesis.authorities]]
+name = "ERC"
+service_area = ["*"]
+
 ${opts.extraToml ?? ""}
 `;
 }

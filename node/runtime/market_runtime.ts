@@ -1,0 +1,95 @@
+/**
+ * The node's side of the energy market: the match worker and its book
+ * replica (kept at the head block; reloaded from state when it is not), and
+ * in-memory indexes of open orders for the API. Consensus results never
+ * depend on this object: without it the market hook rebuilds the book from
+ * state and computes the same thing.
+ */
+import { ORDER_KEY_PREFIX, type MemoryState, type StateChange } from "../chain/state.ts";
+import type { MarketMatchService } from "../market/chain/market_end_block.ts";
+import { getGridFlows, getGridTopology } from "../market/chain/market_state.ts";
+import type { MarketOp, MatchContext, MatchResult } from "../market/matching.ts";
+import type { Order } from "../market/order.ts";
+import { InlineMatcher, type Matcher, WorkerMatcher } from "../../workers/match_client.ts";
+import { TRADE_KEY_PREFIX } from "../chain/state.ts";
+import type { Trade } from "../market/trade.ts";
+import type { MarketMetrics } from "../metrics/market_metrics.ts";
+
+export class MarketRuntime {
+  readonly matcher: Matcher;
+  /** Hash of the block whose state the matcher's replica reflects; null = unknown. */
+  private replicaAt: string | null = null;
+  /** Whether the replica was advanced by a match since the last commit/discard. */
+  private advanced = false;
+  private readonly metrics: MarketMetrics | undefined;
+  /** Open orders by id (the committed state's `order/*`). */
+  readonly orders = new Map<string, Order>();
+
+  constructor(
+    private readonly state: MemoryState,
+    opts: { useWorker: boolean; metrics?: MarketMetrics },
+  ) {
+    this.metrics = opts.metrics;
+    this.matcher = opts.useWorker ? new WorkerMatcher({ timeoutMs: 30_000 }) : new InlineMatcher();
+    for (const [k, v] of state.entriesWithPrefix(ORDER_KEY_PREFIX)) {
+      this.orders.set(k.slice(ORDER_KEY_PREFIX.length), v as Order);
+    }
+  }
+
+  /**
+   * The match service for a block built or checked on top of `parentHash`
+   * (whose state is the committed state): reloads the replica first if it is
+   * not at that block. After the block, call `committed` or `discarded`.
+   */
+  async serviceFor(parentHash: string): Promise<MarketMatchService | undefined> {
+    const topology = getGridTopology(this.state);
+    if (!topology) return undefined;
+    if (this.replicaAt !== parentHash) {
+      await this.matcher.load(topology, [...this.orders.values()], getGridFlows(this.state));
+      this.replicaAt = parentHash;
+    }
+    return {
+      match: (ops: MarketOp[], ctx: MatchContext): Promise<MatchResult> => {
+        this.replicaAt = null; // the replica is now ahead of the committed state
+        this.advanced = true;
+        const end = this.metrics?.matchingSeconds.startTimer();
+        return this.matcher.match(ops, ctx).finally(() => end?.());
+      },
+    };
+  }
+
+  /** The block `hash`, the last one built or checked, was committed with `changes`. */
+  committed(hash: string, changes: readonly StateChange[]): void {
+    for (const [k, v] of changes) {
+      if (k.startsWith(TRADE_KEY_PREFIX) && v !== null) {
+        this.metrics?.tradesTotal.inc();
+        this.metrics?.tradedWh.inc((v as Trade).amountWh);
+      }
+      if (!k.startsWith(ORDER_KEY_PREFIX)) continue;
+      const id = k.slice(ORDER_KEY_PREFIX.length);
+      if (v === null) this.orders.delete(id);
+      else this.orders.set(id, v as Order);
+    }
+    if (this.advanced) this.replicaAt = hash;
+    this.advanced = false;
+    this.updateOrderGauges();
+  }
+
+  /** The block that was matched was not committed: the replica must be reloaded. */
+  discarded(): void {
+    this.replicaAt = null;
+    this.advanced = false;
+  }
+
+  private updateOrderGauges(): void {
+    if (!this.metrics) return;
+    let buys = 0;
+    for (const o of this.orders.values()) if (o.side === "buy") buys++;
+    this.metrics.openOrders.set({ side: "buy" }, buys);
+    this.metrics.openOrders.set({ side: "sell" }, this.orders.size - buys);
+  }
+
+  close(): void {
+    this.matcher.close();
+  }
+}

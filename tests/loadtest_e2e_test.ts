@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { runLoadTest } from "../tools/loadtest/run_load.ts";
+
+Deno.test({
+  name: "load tool: every accepted transfer is committed exactly once (node in a child process)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const started = Date.now();
+    const report = await runLoadTest({
+      kind: "transfer",
+      accounts: 40,
+      rate: 300,
+      durationS: 3,
+      batch: 25,
+      concurrency: 2,
+      maxTxs: 2000,
+      blockTimeMs: 200,
+      maxBlockTxs: 5000,
+      seed: "e2e",
+      drainTimeoutS: 10,
+    });
+    assert.equal(report.nodeStarted, true);
+    assert.ok(report.submitted >= 600, `submitted ${report.submitted}`);
+    assert.equal(report.accepted, report.submitted, JSON.stringify(report.rejectedByCode));
+    assert.equal(report.lost, 0);
+    assert.equal(report.duplicated, 0);
+    assert.equal(report.unexpected, 0);
+    assert.equal(report.committed, report.accepted);
+    assert.ok(report.latencyMs.p99 > 0 && report.latencyMs.p99 < 10_000);
+    assert.ok(report.node !== null && report.node.peakRssBytes > 0);
+    assert.ok(Date.now() - started < 40_000, "bounded in time");
+  },
+});

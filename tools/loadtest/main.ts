@@ -1,0 +1,148 @@
+/**
+ * `deno task loadtest`: drives signed transactions into a node and reports
+ * what it committed. Run with --help for the flags.
+ */
+import { parseArgs } from "node:util";
+import { type LoadOptions, type LoadReport, runLoadTest } from "./run_load.ts";
+
+const USAGE = `Usage: deno task loadtest [flags]
+
+Starts a single-validator node in a child process (unless --target), funds
+--accounts wallets at genesis, pre-signs the transactions BEFORE the timed run
+(so the figure measures the node, not the client's signing), sends them for
+--duration seconds, then reads the blocks back through the API.
+
+Flags:
+  --target URL        use a running node; its genesis must fund the wallets of --seed
+                      (print them with --print-genesis)
+  --kind KIND         transaction kind; only "transfer" for now (default transfer)
+  --rate N            transactions per second; 0 = flat-out (default 0)
+  --duration S        seconds of sending (default 10)
+  --accounts N        sending wallets (default 2000)
+  --batch N           transactions per request; 1 = POST /transactions (default 500, max 1000)
+  --concurrency N     requests in flight (default 4)
+  --max-txs N         most transactions to pre-sign (default 12000 x duration)
+  --block-time-ms N   block time of a started node (default 500)
+  --max-block-txs N   max_block_transactions of a started node (default 20000)
+  --seed TEXT         wallet seed (default "default")
+  --drain S           seconds without progress before giving up on commits (default 60)
+  --metrics-out PATH  write the node's /metrics text at the end of the run to PATH
+  --json              print the report as one JSON line
+  --print-genesis     print [[genesis.accounts]] TOML for the wallets and exit
+  -h, --help          this help
+`;
+
+const { values } = parseArgs({
+  options: {
+    target: { type: "string" },
+    kind: { type: "string", default: "transfer" },
+    rate: { type: "string", default: "0" },
+    duration: { type: "string", default: "10" },
+    accounts: { type: "string", default: "2000" },
+    batch: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "4" },
+    "max-txs": { type: "string" },
+    "block-time-ms": { type: "string", default: "500" },
+    "max-block-txs": { type: "string", default: "20000" },
+    seed: { type: "string", default: "default" },
+    drain: { type: "string", default: "60" },
+    json: { type: "boolean", default: false },
+    "metrics-out": { type: "string" },
+    "print-genesis": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+function int(name: string, text: string | undefined, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be an integer ${min}..${max}, got "${text}"\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+  return n;
+}
+
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+if (values.kind !== "transfer") {
+  console.error(
+    `--kind must be "transfer" (energy orders come with the market), got "${values.kind}"`,
+  );
+  Deno.exit(2);
+}
+const durationS = int("duration", values.duration, 1, 3600);
+const opts: LoadOptions = {
+  target: values.target,
+  kind: "transfer",
+  rate: int("rate", values.rate, 0, 1_000_000),
+  durationS,
+  accounts: int("accounts", values.accounts, 1, 100_000),
+  batch: int("batch", values.batch, 1, 1000),
+  concurrency: int("concurrency", values.concurrency, 1, 256),
+  maxTxs: int("max-txs", values["max-txs"] ?? String(12_000 * durationS), 1, 10_000_000),
+  blockTimeMs: int("block-time-ms", values["block-time-ms"], 100, 60_000),
+  maxBlockTxs: int("max-block-txs", values["max-block-txs"], 1, 1_000_000),
+  seed: values.seed!,
+  drainTimeoutS: int("drain", values.drain, 1, 3600),
+  metricsOut: values["metrics-out"],
+  progress: (line) => console.error(`[loadtest] ${line}`),
+};
+
+if (values["print-genesis"]) {
+  const { createLoadWallets } = await import("./wallets.ts");
+  for (const w of await createLoadWallets(opts.seed, opts.accounts)) {
+    console.log(`[[genesis.accounts]]\naddress = "${w.address}"\nbalance_satang = 1000000000000\n`);
+  }
+  Deno.exit(0);
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(0)} MiB`;
+}
+
+function printReport(r: LoadReport): void {
+  const rejected = Object.entries(r.rejectedByCode).map(([c, n]) => `${c}=${n}`).join(" ") ||
+    "none";
+  console.log(
+    `GridTokenX load test: ${opts.kind}, ${r.accounts} accounts, ${
+      opts.rate > 0 ? `${opts.rate} tx/s` : "flat-out"
+    }, ${opts.durationS} s, batch ${opts.batch}, concurrency ${opts.concurrency}`,
+  );
+  console.log(
+    `transactions were pre-signed before the timed run (${r.presigned} in ${
+      r.signSeconds.toFixed(1)
+    } s): the figures measure the node, not client-side signing`,
+  );
+  console.log(
+    `submitted        ${r.submitted} in ${r.sendSeconds.toFixed(1)} s (${r.submitTps} tx/s)`,
+  );
+  console.log(
+    `accepted         ${r.accepted} (${r.acceptedTps} tx/s); rejected: ${rejected}; http errors ${r.httpErrors}`,
+  );
+  console.log(
+    `committed        ${r.committed} (read back from ${r.blocks} blocks, max ${r.maxBlockTxs} txs/block)`,
+  );
+  console.log(
+    `committed TPS    ${r.committedTpsInWindow} in the send window; ${r.committedTpsOverall} first submit -> last commit`,
+  );
+  console.log(
+    `commit latency   p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
+  );
+  console.log(
+    `exactly once     not committed after the drain ${r.lost}, duplicated ${r.duplicated}, unexpected ${r.unexpected}`,
+  );
+  if (r.node) {
+    console.log(
+      `node pid ${r.node.pid}: RSS ${mib(r.node.rssStartBytes)} -> ${
+        mib(r.node.rssEndBytes)
+      } (peak ${mib(r.node.peakRssBytes)}), CPU ${r.node.cpuCoresAvg} cores on average`,
+    );
+  } else console.log("node RSS/CPU: not measured (--target node)");
+}
+
+const report = await runLoadTest(opts);
+if (values.json) console.log(JSON.stringify(report));
+else printReport(report);
+Deno.exit(report.lost === 0 && report.duplicated === 0 ? 0 : 1);
