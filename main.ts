@@ -47,6 +47,8 @@ Flags:
 
 class UsageError extends Error {}
 
+const COMMANDS = ["init", "start", "generate-keys", "export", "import"];
+
 function parsePort(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
@@ -94,6 +96,7 @@ async function main(args: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}"`);
+  if (!COMMANDS.includes(command)) throw new UsageError(`Unknown command "${command}"`);
   const cfg = await readConfig(values);
   const log = createLogger(loggerOptionsFromConfig(cfg));
   switch (command) {
@@ -157,7 +160,9 @@ async function main(args: string[]): Promise<number> {
 
 if (import.meta.main) {
   try {
-    Deno.exitCode = await main(Deno.args);
+    // Exit explicitly: libp2p leaves handles open after a clean stop, which
+    // would keep the process alive after a graceful shutdown.
+    Deno.exit(await main(Deno.args));
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`gridtokenx-node: ${e.message}\n\n${USAGE}`);

@@ -54,7 +54,11 @@ export class AssetSet {
 function hashedAsset(urlDir: string, name: string, body: Uint8Array, type: string): Asset {
   const dot = name.lastIndexOf(".");
   const hash = toHex(sha256(body)).slice(0, 16);
-  return { url: `${urlDir}/${name.slice(0, dot)}.${hash}${name.slice(dot)}`, body, contentType: type };
+  return {
+    url: `${urlDir}/${name.slice(0, dot)}.${hash}${name.slice(dot)}`,
+    body,
+    contentType: type,
+  };
 }
 
 async function newestSourceMtimeMs(): Promise<number> {
@@ -107,7 +111,9 @@ export async function buildBundle(): Promise<void> {
   }).output();
   if (!result.success) {
     await Deno.remove(tmp).catch(() => {});
-    throw new Error(`deno bundle failed: ${new TextDecoder().decode(result.stderr).slice(0, 2000)}`);
+    throw new Error(
+      `deno bundle failed: ${new TextDecoder().decode(result.stderr).slice(0, 2000)}`,
+    );
   }
   await Deno.rename(tmp, out);
 }

@@ -34,7 +34,9 @@ const encoder = new TextEncoder();
 
 /** One SSE message. */
 export function formatSseMessage(event: string, data: unknown, id?: string): string {
-  return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${
+    JSON.stringify(data)
+  }\n\n`;
 }
 
 /** The payload of a "block" event. */

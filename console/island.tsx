@@ -4,7 +4,7 @@
  * a strict CSP holds). islands/boot.ts hydrates it in the browser.
  */
 import { h } from "preact";
-import { ISLANDS, type IslandName } from "../islands/registry.ts";
+import { type IslandName, ISLANDS } from "../islands/registry.ts";
 
 type PropsOf<N extends IslandName> = Parameters<typeof ISLANDS[N]>[0];
 

@@ -43,7 +43,11 @@ export async function handleSignIn(c: Context, node: GridNode, h: ConsoleHandle)
   const form = await c.req.parseBody();
   const ctx = createPageContext(c, node, h);
   const fail = (error: string, status = 401) => {
-    const data = { challenge: h.challenges.issue(), next: safeNext(String(form.next ?? "")), error };
+    const data = {
+      challenge: h.challenges.issue(),
+      next: safeNext(String(form.next ?? "")),
+      error,
+    };
     const page = renderSignIn(data, ctx);
     return sendPage(c, h, { ...page, status }, ctx);
   };
@@ -56,7 +60,9 @@ export async function handleSignIn(c: Context, node: GridNode, h: ConsoleHandle)
   let actor: ConsoleActor | null = null;
   if (form.method === "token") {
     const token = typeof form.token === "string" ? form.token : "";
-    if (isOperatorToken(token, h.readOperatorToken())) actor = { kind: "operator", name: "operator" };
+    if (isOperatorToken(token, h.readOperatorToken())) {
+      actor = { kind: "operator", name: "operator" };
+    }
   } else if (form.method === "key") {
     actor = await verifyAuthorityKey(node, h, form);
   }
@@ -71,7 +77,12 @@ export async function handleSignIn(c: Context, node: GridNode, h: ConsoleHandle)
   }
   h.sessions.delete(getCookie(c, SESSION_COOKIE));
   const session = h.sessions.create(actor);
-  setStrictCookie(c, SESSION_COOKIE, session.id, Math.floor((session.expiresAtMs - Date.now()) / 1000));
+  setStrictCookie(
+    c,
+    SESSION_COOKIE,
+    session.id,
+    Math.floor((session.expiresAtMs - Date.now()) / 1000),
+  );
   node.log.info("console.signin", { kind: actor.kind, name: actor.name });
   return c.redirect(safeNext(String(form.next ?? "")), 303);
 }

@@ -56,7 +56,11 @@ export default function LiveOverview(props: LiveOverviewProps) {
       <dl class="stats">
         <Stat id="stat-height" label="Height" value={formatInt(o.height)} />
         <Stat id="stat-finalized" label="Finalized" value={formatInt(o.finalizedHeight)} />
-        <Stat id="stat-peers" label="Peers" value={props.peers === null ? "–" : formatInt(props.peers)} />
+        <Stat
+          id="stat-peers"
+          label="Peers"
+          value={props.peers === null ? "–" : formatInt(props.peers)}
+        />
         <Stat id="stat-mempool" label="Mempool" value={formatInt(o.mempoolSize)} />
         <Stat id="stat-tps" label="TPS" value={o.txPerSecond.toFixed(1)} />
         <Stat

@@ -24,30 +24,32 @@ export default definePage<AuthoritiesData>({
   Page({ data, ctx }) {
     return (
       <>
-        {data.authorities.length === 0 ? <p class="empty">No authorities in state.</p> : (
-          <table class="data" id="authorities">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Service area</th>
-                <th scope="col">Status</th>
-                <th scope="col">Address</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.authorities.map((a) => (
-                <tr key={a.name}>
-                  <td>{a.name}</td>
-                  <td>{a.serviceArea.join(", ")}</td>
-                  <td>{a.status}</td>
-                  <td class="mono">
-                    <a href={`/explorer/account/${a.address}`}>{shortId(a.address)}</a>
-                  </td>
+        {data.authorities.length === 0
+          ? <p class="empty">No authorities in state.</p>
+          : (
+            <table class="data" id="authorities">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Service area</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Address</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {data.authorities.map((a) => (
+                  <tr key={a.name}>
+                    <td>{a.name}</td>
+                    <td>{a.serviceArea.join(", ")}</td>
+                    <td>{a.status}</td>
+                    <td class="mono">
+                      <a href={`/explorer/account/${a.address}`}>{shortId(a.address)}</a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         <h2>Recent actions</h2>
         {data.actions === null
           ? <p class="empty" id="actions-unavailable">Authority actions are not available yet.</p>

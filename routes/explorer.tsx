@@ -50,8 +50,9 @@ function ExplorerPage({ data }: { data: ExplorerData }) {
       {data.notFound
         ? (
           <p class="notice" id="search-not-found" role="status">
-            Nothing found for <span class="mono">{data.query}</span>. Search by block height,
-            block hash, transaction id or gtx1… address.
+            Nothing found for{" "}
+            <span class="mono">{data.query}</span>. Search by block height, block hash, transaction
+            id or gtx1… address.
           </p>
         )
         : <p>Search by block height, block hash, transaction id or gtx1… address.</p>}

@@ -20,7 +20,9 @@ export default definePage<BlockData>({
     return (
       <>
         <nav class="pager" aria-label="Neighbouring blocks">
-          {hd.height > 0 ? <a href={`/explorer/block/${hd.height - 1}`}>← Block {hd.height - 1}</a> : null}
+          {hd.height > 0
+            ? <a href={`/explorer/block/${hd.height - 1}`}>← Block {hd.height - 1}</a>
+            : null}
           {hd.height < v.headHeight
             ? <a href={`/explorer/block/${hd.height + 1}`}>Block {hd.height + 1} →</a>
             : null}
@@ -46,32 +48,34 @@ export default definePage<BlockData>({
           <dd>{hd.txCount}</dd>
         </dl>
         <h2>Transactions</h2>
-        {v.txs.length === 0 ? <p class="empty">No transactions in this block.</p> : (
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Kind</th>
-                <th scope="col">From</th>
-                <th scope="col" class="num">Fee</th>
-              </tr>
-            </thead>
-            <tbody>
-              {v.txs.map((t) => (
-                <tr key={t.id}>
-                  <td class="mono">
-                    <a href={`/explorer/tx/${t.id}`}>{shortId(t.id)}</a>
-                  </td>
-                  <td>{t.tx.body.kind}</td>
-                  <td class="mono">
-                    <a href={`/explorer/account/${t.sender}`}>{shortId(t.sender)}</a>
-                  </td>
-                  <td class="num">{formatThb(t.tx.body.feeSatang)}</td>
+        {v.txs.length === 0
+          ? <p class="empty">No transactions in this block.</p>
+          : (
+            <table class="data">
+              <thead>
+                <tr>
+                  <th scope="col">Id</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">From</th>
+                  <th scope="col" class="num">Fee</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {v.txs.map((t) => (
+                  <tr key={t.id}>
+                    <td class="mono">
+                      <a href={`/explorer/tx/${t.id}`}>{shortId(t.id)}</a>
+                    </td>
+                    <td>{t.tx.body.kind}</td>
+                    <td class="mono">
+                      <a href={`/explorer/account/${t.sender}`}>{shortId(t.sender)}</a>
+                    </td>
+                    <td class="num">{formatThb(t.tx.body.feeSatang)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
       </>
     );
   },

@@ -34,7 +34,10 @@ export default definePage<MarketData>({
   path: "/market",
   title: () => "Market",
   async load({ data }) {
-    const [book, trades] = await Promise.all([data.getOrderBook(50), data.getTrades(RECENT_TRADES)]);
+    const [book, trades] = await Promise.all([
+      data.getOrderBook(50),
+      data.getTrades(RECENT_TRADES),
+    ]);
     return { book, trades };
   },
   Page({ data }) {
@@ -54,7 +57,11 @@ export default definePage<MarketData>({
               <DepthChart bids={book.bids} asks={book.asks} />
             </>
           )
-          : <p class="empty" id="book-unavailable">The order book is not available on this node yet.</p>}
+          : (
+            <p class="empty" id="book-unavailable">
+              The order book is not available on this node yet.
+            </p>
+          )}
         <h2>Recent trades</h2>
         {trades === null
           ? <p class="empty" id="trades-unavailable">Trades are not available on this node yet.</p>
@@ -63,11 +70,21 @@ export default definePage<MarketData>({
           : (
             <>
               <h3>Price over the last {chrono.length} trades</h3>
-              <Sparkline values={chrono.map((t) => t.priceSatangPerKwh)} label="Trade prices, oldest to newest" />
+              <Sparkline
+                values={chrono.map((t) => t.priceSatangPerKwh)}
+                label="Trade prices, oldest to newest"
+              />
               <h3>Volume per trade</h3>
-              <Sparkline values={chrono.map((t) => t.amountWh)} label="Trade volumes, oldest to newest" />
+              <Sparkline
+                values={chrono.map((t) => t.amountWh)}
+                label="Trade volumes, oldest to newest"
+              />
               <h3>Energy by source</h3>
-              <BarChart rows={computeWhBySource(trades)} label="Energy traded by source" format={formatKwh} />
+              <BarChart
+                rows={computeWhBySource(trades)}
+                label="Energy traded by source"
+                format={formatKwh}
+              />
               <p>
                 Carbon credits issued in these trades:{" "}
                 {formatCredits(trades.reduce((n, t) => n + t.carbonMicroCredits, 0))}

@@ -31,29 +31,31 @@ export default definePage<ValidatorsData>({
     return (
       <>
         <h2>Validators</h2>
-        {data.validators.length === 0 ? <p class="empty">No validators in state.</p> : (
-          <table class="data" id="validators">
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Public key</th>
-                <th scope="col" class="num">Stake</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.validators.map((v) => (
-                <tr key={v.publicKey}>
-                  <td class="mono">
-                    <a href={`/explorer/account/${v.address}`}>{shortId(v.address)}</a>
-                    {v.isThisNode ? " (this node)" : ""}
-                  </td>
-                  <td class="mono">{shortId(v.publicKey)}</td>
-                  <td class="num">{formatThb(v.stakeSatang)}</td>
+        {data.validators.length === 0
+          ? <p class="empty">No validators in state.</p>
+          : (
+            <table class="data" id="validators">
+              <thead>
+                <tr>
+                  <th scope="col">Address</th>
+                  <th scope="col">Public key</th>
+                  <th scope="col" class="num">Stake</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {data.validators.map((v) => (
+                  <tr key={v.publicKey}>
+                    <td class="mono">
+                      <a href={`/explorer/account/${v.address}`}>{shortId(v.address)}</a>
+                      {v.isThisNode ? " (this node)" : ""}
+                    </td>
+                    <td class="mono">{shortId(v.publicKey)}</td>
+                    <td class="num">{formatThb(v.stakeSatang)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         <h2>Peers</h2>
         {data.peers === null
           ? <p class="empty" id="peers-unavailable">Peer data is not available on this node yet.</p>

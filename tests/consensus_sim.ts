@@ -19,8 +19,8 @@ import {
   type DuplicateVoteEvidence,
   signProposal,
   signVote,
-  type Vote,
   verifyCommit,
+  type Vote,
 } from "../node/consensus/votes.ts";
 
 export const NETWORK_ID = 7;
@@ -45,7 +45,11 @@ export function makeKeys(n: number): SimKey[] {
   });
 }
 
-export function makeSet(keys: SimKey[], stakes: number[], authorities: SimKey[] = []): ValidatorSet {
+export function makeSet(
+  keys: SimKey[],
+  stakes: number[],
+  authorities: SimKey[] = [],
+): ValidatorSet {
   const validators: Voter[] = keys.map((k, i) => ({
     publicKey: k.publicKey,
     address: k.address,
@@ -194,14 +198,18 @@ export class Sim {
   #syncFromPeers(node: number): void {
     let best = node;
     this.committed.forEach((m, i) => {
-      if (!this.paused.has(i) && !this.#isCut(i, node) && m.size > this.committed[best]!.size) best = i;
+      if (!this.paused.has(i) && !this.#isCut(i, node) && m.size > this.committed[best]!.size) {
+        best = i;
+      }
     });
     const mine = this.committed[node]!;
     const theirs = this.committed[best]!;
     if (theirs.size <= mine.size) return;
     for (const [h, hash] of theirs) mine.set(h, hash);
     this.heights[node] = theirs.size;
-    const actions = this.engines[node]!.handle(this.#startEvent(theirs.size + 1, theirs.get(theirs.size)!));
+    const actions = this.engines[node]!.handle(
+      this.#startEvent(theirs.size + 1, theirs.get(theirs.size)!),
+    );
     this.#perform(node, actions);
   }
 
@@ -239,7 +247,12 @@ export class Sim {
           break;
         case "buildProposal": {
           const hash = sha256Hex(new TextEncoder().encode(`block/${a.height}/${a.round}/${i}`));
-          this.#push(i, 5, { type: "proposalBuilt", height: a.height, round: a.round, blockHash: hash }, "local");
+          this.#push(i, 5, {
+            type: "proposalBuilt",
+            height: a.height,
+            round: a.round,
+            blockHash: hash,
+          }, "local");
           break;
         }
         case "broadcastProposal":
@@ -247,7 +260,9 @@ export class Sim {
             const n = this.engines.length;
             const other = signProposal({
               ...a.proposal,
-              blockHash: sha256Hex(new TextEncoder().encode(`evil/${a.proposal.height}/${a.proposal.round}`)),
+              blockHash: sha256Hex(
+                new TextEncoder().encode(`evil/${a.proposal.height}/${a.proposal.round}`),
+              ),
             }, (b) => sign(b, key.secret));
             const all = this.engines.map((_, j) => j).filter((j) => j !== i);
             this.#send(i, { type: "proposal", proposal: a.proposal }, all.filter((j) => j < n / 2));
@@ -272,7 +287,12 @@ export class Sim {
           }
           break;
         case "scheduleTimeout":
-          this.#push(i, a.delayMs, { type: "timeout", step: a.step, height: a.height, round: a.round }, "timer");
+          this.#push(i, a.delayMs, {
+            type: "timeout",
+            step: a.step,
+            height: a.height,
+            round: a.round,
+          }, "timer");
           break;
         case "commit": {
           verifyCommit(this.set, NETWORK_ID, a.blockHash, a);
@@ -287,7 +307,12 @@ export class Sim {
           this.evidence[i]!.push(a.evidence);
           break;
         case "syncNeeded":
-          this.#push(i, 500, { type: "timeout", step: "rebroadcast", height: -1, round: 0 }, "timer");
+          this.#push(
+            i,
+            500,
+            { type: "timeout", step: "rebroadcast", height: -1, round: 0 },
+            "timer",
+          );
           this.#syncChecks.add(i);
           break;
       }
@@ -309,10 +334,14 @@ export class Sim {
   }
 
   maxHeight(nodes?: number[]): number {
-    return Math.max(...(nodes ?? this.engines.map((_, i) => i)).map((i) => this.committed[i]!.size));
+    return Math.max(
+      ...(nodes ?? this.engines.map((_, i) => i)).map((i) => this.committed[i]!.size),
+    );
   }
 
   minHeight(nodes?: number[]): number {
-    return Math.min(...(nodes ?? this.engines.map((_, i) => i)).map((i) => this.committed[i]!.size));
+    return Math.min(
+      ...(nodes ?? this.engines.map((_, i) => i)).map((i) => this.committed[i]!.size),
+    );
   }
 }

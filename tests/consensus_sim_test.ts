@@ -30,7 +30,11 @@ Deno.test("sim: random delays and 10% message loss keep safety and progress", ()
   const keys = makeKeys(4);
   let x = 12345;
   const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const sim = new Sim({ keys, set: makeSet(keys, [100, 200, 300, 400]), delayMs: () => 1 + Math.floor(rnd() * 80) });
+  const sim = new Sim({
+    keys,
+    set: makeSet(keys, [100, 200, 300, 400]),
+    delayMs: () => 1 + Math.floor(rnd() * 80),
+  });
   sim.drop = () => rnd() < 0.1;
   sim.start();
   sim.runUntil(60_000);

@@ -83,9 +83,9 @@ export async function tabThrough(page: Page, maxSteps = 150): Promise<string[]> 
     const d = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       if (!el || el === document.body) return null;
-      return `${el.tagName.toLowerCase()}|${el.getAttribute("href") ?? el.getAttribute("name") ?? el.id ?? ""}|${
-        (el.textContent ?? "").trim().slice(0, 30)
-      }`;
+      return `${el.tagName.toLowerCase()}|${
+        el.getAttribute("href") ?? el.getAttribute("name") ?? el.id ?? ""
+      }|${(el.textContent ?? "").trim().slice(0, 30)}`;
     });
     if (d === null) continue;
     if (seen.length > 0 && d === seen[0]) break;
@@ -100,9 +100,9 @@ export async function listActions(page: Page): Promise<string[]> {
     [...document.querySelectorAll<HTMLElement>(
       "a[href], button, input:not([type=hidden]), select, textarea",
     )].map((el) =>
-      `${el.tagName.toLowerCase()}|${el.getAttribute("href") ?? el.getAttribute("name") ?? el.id ?? ""}|${
-        (el.textContent ?? "").trim().slice(0, 30)
-      }`
+      `${el.tagName.toLowerCase()}|${
+        el.getAttribute("href") ?? el.getAttribute("name") ?? el.id ?? ""
+      }|${(el.textContent ?? "").trim().slice(0, 30)}`
     )
   );
 }

@@ -58,8 +58,16 @@ Deno.test({
       for (let h = start; h <= BLOCKS; h += 500) {
         const op = node.store.kv.atomic();
         for (let k = h; k < Math.min(h + 500, BLOCKS + 1); k++) {
-          const header = { ...rec0.header, height: k, timestampMs: rec0.header.timestampMs + k * 2000, txCount: k % 7 };
-          op.set(kvKey.block(k), { ...rec0, header, hash: k.toString(16).padStart(64, "0") } satisfies BlockRecord);
+          const header = {
+            ...rec0.header,
+            height: k,
+            timestampMs: rec0.header.timestampMs + k * 2000,
+            txCount: k % 7,
+          };
+          op.set(
+            kvKey.block(k),
+            { ...rec0, header, hash: k.toString(16).padStart(64, "0") } satisfies BlockRecord,
+          );
         }
         await op.commit();
       }
@@ -78,7 +86,11 @@ Deno.test({
       times.sort((a, b) => a - b);
       const median = times[15]!;
       const p95 = times[28]!;
-      console.log(`overview GET /: median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, first ${times[0]!.toFixed(1)} ms min`);
+      console.log(
+        `overview GET /: median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, min ${
+          times[0]!.toFixed(1)
+        } ms`,
+      );
       assert.ok(median < 200, `median ${median} ms`);
     } finally {
       await tn.stop();

@@ -11,8 +11,22 @@
 import assert from "node:assert/strict";
 import { addressFromPublicKey } from "../node/crypto/address.ts";
 import { fromHex, toHex } from "../node/crypto/hex.ts";
-import { signWith, startTestNode, testWallet, waitFor } from "./helpers/test_node.ts";
-import { hasChromium, listActions, openBrowser, screenshot, tabThrough } from "./console_browser.ts";
+import {
+  signWith,
+  startTestNode,
+  TEST_PASSPHRASE,
+  testWallet,
+  waitFor,
+} from "./helpers/test_node.ts";
+import { authorityKeystorePath, loadWallet } from "../node/runtime/keys.ts";
+import type { Tx } from "../node/chain/transaction.ts";
+import {
+  hasChromium,
+  listActions,
+  openBrowser,
+  screenshot,
+  tabThrough,
+} from "./console_browser.ts";
 
 const OPERATOR_TOKEN = `test-operator-token-${crypto.randomUUID()}`;
 const alice = testWallet("console-alice");
@@ -52,10 +66,14 @@ service_area = ["BKK"]
         payload: { to: bob.address, amountSatang: 5_000, amountWh: 0 },
       });
       await node.running.node.admit(tx);
-      const committed = await waitFor(async () => {
-        const s = await node.running.node.getTransactionStatus(tx.id);
-        return s?.status === "committed" ? s : null;
-      }, 10_000, "transfer committed");
+      const committed = await waitFor(
+        async () => {
+          const s = await node.running.node.getTransactionStatus(tx.id);
+          return s?.status === "committed" ? s : null;
+        },
+        10_000,
+        "transfer committed",
+      );
       if (!committed) throw new Error("unreachable");
 
       await t.step("overview height rises without reload (SSE)", async () => {
@@ -66,7 +84,8 @@ service_area = ["BKK"]
         let navigations = 0;
         page.on("framenavigated", () => navigations++);
         await page.waitForFunction(
-          (h) => Number(document.querySelector("#stat-height")!.textContent!.replace(/,/g, "")) >= h + 2,
+          (h) =>
+            Number(document.querySelector("#stat-height")!.textContent!.replace(/,/g, "")) >= h + 2,
           first,
           { timeout: 10_000 },
         );
@@ -116,8 +135,105 @@ service_area = ["BKK"]
         await search("no-such-thing");
         assert.ok(await page.isVisible("#search-not-found"));
         // The not-found page answers 404, which Chromium logs as a failed resource.
-        assert.ok(problems.splice(0).every((p) => p.includes("404")));
+        assert.ok((problems as string[]).splice(0).every((p) => p.includes("404")));
       });
+
+      await t.step(
+        "the grid page colours a substation congested after trades fill it (live)",
+        async () => {
+          const gridNode = node.running.node;
+          const meaKey = await loadWallet(
+            authorityKeystorePath(node.dataDir, "MEA"),
+            TEST_PASSPHRASE,
+          );
+          const commit = async (txs: Tx[]) => {
+            for (const x of txs) await gridNode.admit(x);
+            await waitFor(
+              async () => {
+                for (const x of txs) {
+                  const s = await gridNode.getTransactionStatus(x.id);
+                  if (s?.status === "rejected") throw new Error(JSON.stringify(s));
+                  if (s?.status !== "committed") return false;
+                }
+                return true;
+              },
+              15_000,
+              "commit",
+            );
+          };
+          const expiresAtMs = Date.now() + 120_000;
+          let meaNonce = gridNode.getAccount(meaKey.address).nonce;
+          const act = (action: string, args: Record<string, string | number>) =>
+            signWith(meaKey, {
+              kind: "authority_action",
+              nonce: meaNonce++,
+              feeSatang: 1,
+              expiresAtMs,
+              payload: { action, args } as never,
+            });
+          // BKK-01-SUB002: 40,000 kW = 10,000 kWh per 15-minute interval; 9,600 kWh is 96 %.
+          await commit([
+            act("register_participant", { address: alice.address, location: "BKK-01-SUB002" }),
+            act("register_participant", { address: bob.address, location: "BKK-01-SUB002" }),
+            act("register_meter", {
+              meterId: "CONSOLE-M1",
+              owner: alice.address,
+              location: "BKK-01-SUB002",
+              source: "solar",
+            }),
+            act("deposit", { to: bob.address, amountSatang: 3_000_000 }),
+          ]);
+          await commit([signWith(meaKey, {
+            kind: "meter_reading",
+            nonce: meaNonce++,
+            feeSatang: 1,
+            expiresAtMs,
+            payload: {
+              meterId: "CONSOLE-M1",
+              totalWh: 9_600_000,
+              readAtMs: Date.now() - 1_000,
+              location: "BKK-01-SUB002",
+            },
+          })]);
+          const order = {
+            amountWh: 9_600_000,
+            priceSatangPerKwh: 100,
+            location: "BKK-01-SUB002",
+            orderExpiresAtMs: Date.now() + 3_600_000,
+          };
+          await commit([
+            signWith(alice, {
+              kind: "energy_order",
+              nonce: 1,
+              feeSatang: 1,
+              expiresAtMs,
+              payload: { side: "sell", source: "solar", ...order },
+            }),
+          ]);
+          await page.goto(`${base}/grid`);
+          const cell = '[data-substation="BKK-01-SUB002"]';
+          assert.equal(await page.getAttribute(cell, "data-congestion"), "normal");
+          await commit([
+            signWith(bob, {
+              kind: "energy_order",
+              nonce: 0,
+              feeSatang: 1,
+              expiresAtMs,
+              payload: { side: "buy", source: null, ...order },
+            }),
+          ]);
+          // The open page turns the substation red from the SSE "grid" event, without a reload.
+          await page.waitForFunction(
+            (sel) => document.querySelector(sel)?.getAttribute("data-congestion") === "congested",
+            cell,
+            { timeout: 10_000 },
+          );
+          await screenshot(page, "grid-congested");
+          await page.reload();
+          assert.equal(await page.getAttribute(cell, "data-congestion"), "congested");
+          assert.deepEqual(problems, []);
+        },
+      );
 
       await t.step("a wrong operator token is refused", async () => {
         await page.goto(`${base}/signin`);
@@ -133,7 +249,10 @@ service_area = ["BKK"]
         assert.ok(!html.includes("wrong-token") && !html.includes(OPERATOR_TOKEN));
         const cookies = await browser.context.cookies();
         assert.ok(!cookies.some((c) => c.name === "gtx_session"));
-        assert.ok(problems.splice(0).every((p) => p.includes("401")), "only the 401 is logged");
+        assert.ok(
+          (problems as string[]).splice(0).every((p) => p.includes("401")),
+          "only the 401 is logged",
+        );
       });
 
       await t.step("a form post without the CSRF token is refused", async () => {
@@ -149,7 +268,10 @@ service_area = ["BKK"]
       await t.step("the operator token signs in; the emergency hook answers", async () => {
         await page.goto(`${base}/signin?next=/authorities`);
         await page.fill("#token", OPERATOR_TOKEN);
-        await Promise.all([page.waitForNavigation(), page.click("#token-form button[type=submit]")]);
+        await Promise.all([
+          page.waitForNavigation(),
+          page.click("#token-form button[type=submit]"),
+        ]);
         assert.equal(new URL(page.url()).pathname, "/authorities");
         assert.match((await page.textContent("#signed-in-as"))!, /operator/);
         assert.ok(!(await page.content()).includes(OPERATOR_TOKEN));
@@ -164,12 +286,22 @@ service_area = ["BKK"]
           page.waitForNavigation(),
           page.click("#emergency-form button[type=submit]"),
         ]);
-        // Until the authority module provides declareEmergency: 503 "not available yet".
-        // Once it does, this redirects to /grid?declared=<id>.
-        const status = res?.status();
-        assert.ok(status === 503 || status === 200, `emergency post status ${status}`);
+        // The node holds the dev authority keys: the operator's declaration is signed by EGAT
+        // and the browser lands on the grid page.
+        assert.equal(res?.status(), 200);
+        assert.equal(new URL(page.url()).pathname, "/grid");
+        await waitFor(
+          async () => {
+            const status = await (await fetch(`${base}/api/v1/grid/status`)).json();
+            return status.emergencies.some((e: { scope: string }) => e.scope === "BKK-01");
+          },
+          10_000,
+          "emergency in the API",
+        );
+        await page.reload();
+        assert.match((await page.textContent("#emergencies"))!, /BKK-01/);
         await screenshot(page, "emergency-result");
-        assert.ok(problems.splice(0).every((p) => p.includes("503")), "only the 503 is logged");
+        assert.deepEqual(problems, []);
       });
 
       await t.step("keyboard Tab reaches every action", async () => {
@@ -202,6 +334,51 @@ service_area = ["BKK"]
         assert.equal(addressFromPublicKey(fromHex(mea.publicKeyHex)), mea.address);
         assert.deepEqual(problems, []);
       });
+
+      await t.step(
+        "the signed-in authority declares an emergency; grid page and API show it",
+        async () => {
+          // MEA signs in with its key; this node holds MEA's keystore (an authority's node),
+          // so the console signs the declaration with it.
+          const meaKey = await loadWallet(
+            authorityKeystorePath(node.dataDir, "MEA"),
+            TEST_PASSPHRASE,
+          );
+          await page.goto(`${base}/signin`);
+          const message = (await page.textContent("#challenge-message"))!;
+          await page.fill("#public-key", meaKey.publicKeyHex);
+          await page.fill("#signature", toHex(meaKey.sign(new TextEncoder().encode(message))));
+          await Promise.all([
+            page.waitForNavigation(),
+            page.click("#key-form button[type=submit]"),
+          ]);
+          assert.match((await page.textContent("#signed-in-as"))!, /authority MEA/);
+          await page.goto(`${base}/authorities`);
+          await page.fill("#em-area", "BKK-02");
+          await page.selectOption("#em-level", "emergency");
+          await page.fill("#em-reason", "Transformer fire");
+          await page.check("#em-confirm");
+          const [res] = await Promise.all([
+            page.waitForNavigation(),
+            page.click("#emergency-form button[type=submit]"),
+          ]);
+          assert.equal(res?.status(), 200);
+          await waitFor(
+            async () => {
+              const status = await (await fetch(`${base}/api/v1/grid/status`)).json();
+              return status.emergencies.some((e: { scope: string; declaredBy: string[] }) =>
+                e.scope === "BKK-02" && e.declaredBy.includes("MEA")
+              );
+            },
+            10_000,
+            "authority emergency in the API",
+          );
+          await page.goto(`${base}/grid`);
+          assert.match((await page.textContent('#emergencies [data-area="BKK-02"]'))!, /MEA/);
+          await screenshot(page, "grid-authority-emergency");
+          assert.deepEqual(problems, []);
+        },
+      );
     } finally {
       await browser.close();
       await node.stop();

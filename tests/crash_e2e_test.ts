@@ -26,7 +26,7 @@ import {
   testWallet,
 } from "./helpers/test_node.ts";
 
-const KILLS = 21;
+const KILLS = 20;
 const BLOCK_TIME_MS = 150;
 const WALLETS = Array.from({ length: 8 }, (_, i) => testWallet(`crash-${i}`));
 const SINK = testWallet("crash-sink");
@@ -214,7 +214,7 @@ Deno.test({
         }
         const stop = { value: false };
         const load = runLoad(base, WALLETS, stop, seen);
-        await sleep(200 + Math.floor(Math.random() * 400));
+        await sleep(150 + Math.floor(Math.random() * 300));
         if (kill % 3 !== 2) {
           // Aim at a commit: the producer starts at head timestamp + block
           // time; add a tiny random delay so the kill lands inside it.

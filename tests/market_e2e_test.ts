@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import { toSignedTxJson, type Tx } from "../node/chain/transaction.ts";
 import { loadWallet } from "../node/runtime/keys.ts";
-import { signWith, startTestNode, TEST_PASSPHRASE, testWallet, waitFor } from "./helpers/test_node.ts";
+import {
+  signWith,
+  startTestNode,
+  TEST_PASSPHRASE,
+  testWallet,
+  waitFor,
+} from "./helpers/test_node.ts";
 import type { Wallet } from "../node/runtime/wallet.ts";
 
 async function post(baseUrl: string, tx: Tx) {
@@ -20,12 +26,25 @@ async function post(baseUrl: string, tx: Tx) {
   return body.id as string;
 }
 
+async function postRaw(baseUrl: string, tx: Tx) {
+  const res = await fetch(`${baseUrl}/api/v1/transactions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(toSignedTxJson(tx)),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 async function committed(baseUrl: string, id: string) {
-  return await waitFor(async () => {
-    const s = await (await fetch(`${baseUrl}/api/v1/transactions/${id}`)).json();
-    if (s.status === "rejected") throw new Error(`rejected: ${JSON.stringify(s)}`);
-    return s.status === "committed" ? s : null;
-  }, 15_000, `commit of ${id}`);
+  return await waitFor(
+    async () => {
+      const s = await (await fetch(`${baseUrl}/api/v1/transactions/${id}`)).json();
+      if (s.status === "rejected") throw new Error(`rejected: ${JSON.stringify(s)}`);
+      return s.status === "committed" ? s : null;
+    },
+    15_000,
+    `commit of ${id}`,
+  );
 }
 
 Deno.test("market e2e: meter reading, sell, buy, trade, settlement, carbon credits, grid status", async () => {
@@ -35,10 +54,14 @@ Deno.test("market e2e: meter reading, sell, buy, trade, settlement, carbon credi
     accounts: [
       { address: alice.address, balanceSatang: 100_000 },
       { address: bob.address, balanceSatang: 100_000 },
+      { address: testWallet("carol-unregistered").address, balanceSatang: 100_000 },
     ],
   });
   try {
-    const mea: Wallet = await loadWallet(`${node.dataDir}/keys/authority-MEA.json`, TEST_PASSPHRASE);
+    const mea: Wallet = await loadWallet(
+      `${node.dataDir}/keys/authority-MEA.json`,
+      TEST_PASSPHRASE,
+    );
     const expiresAtMs = Date.now() + 120_000;
     let meaNonce = 0;
     const act = (action: string, args: Record<string, string | number>) =>
@@ -47,12 +70,17 @@ Deno.test("market e2e: meter reading, sell, buy, trade, settlement, carbon credi
         nonce: meaNonce++,
         feeSatang: 1,
         expiresAtMs,
-        payload: { action, args },
+        payload: { action, args } as never,
       });
     const setup = [
       act("register_participant", { address: alice.address, location: "BKK-01-SUB001" }),
       act("register_participant", { address: bob.address, location: "BKK-02-SUB001" }),
-      act("register_meter", { meterId: "MTR-ALICE-1", owner: alice.address, location: "BKK-01-SUB001", source: "solar" }),
+      act("register_meter", {
+        meterId: "MTR-ALICE-1",
+        owner: alice.address,
+        location: "BKK-01-SUB001",
+        source: "solar",
+      }),
       act("deposit", { to: bob.address, amountSatang: 1_000_000 }),
     ];
     for (const tx of setup) await post(node.baseUrl, tx);
@@ -63,9 +91,50 @@ Deno.test("market e2e: meter reading, sell, buy, trade, settlement, carbon credi
       nonce: meaNonce++,
       feeSatang: 1,
       expiresAtMs,
-      payload: { meterId: "MTR-ALICE-1", totalWh: 50_000, readAtMs: Date.now() - 1000, location: "BKK-01-SUB001" },
+      payload: {
+        meterId: "MTR-ALICE-1",
+        totalWh: 50_000,
+        readAtMs: Date.now() - 1000,
+        location: "BKK-01-SUB001",
+      },
     });
     await committed(node.baseUrl, await post(node.baseUrl, reading));
+
+    // A meter cannot report from another location; an unregistered account cannot trade.
+    const elsewhere = signWith(mea, {
+      kind: "meter_reading",
+      nonce: meaNonce,
+      feeSatang: 1,
+      expiresAtMs,
+      payload: {
+        meterId: "MTR-ALICE-1",
+        totalWh: 60_000,
+        readAtMs: Date.now(),
+        location: "BKK-02-SUB001",
+      },
+    });
+    const refused = await postRaw(node.baseUrl, elsewhere);
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.error.code, "METER_LOCATION_MISMATCH");
+    const carol = testWallet("carol-unregistered");
+    const carolOrder = signWith(carol, {
+      kind: "energy_order",
+      nonce: 0,
+      feeSatang: 1,
+      expiresAtMs,
+      payload: {
+        side: "buy",
+        amountWh: 1_000,
+        priceSatangPerKwh: 500,
+        source: null,
+        location: "BKK-02-SUB001",
+        orderExpiresAtMs: Date.now() + 3_600_000,
+      },
+    });
+    const unregistered = await postRaw(node.baseUrl, carolOrder);
+    assert.equal(unregistered.status, 403);
+    assert.equal(unregistered.body.error.code, "NOT_REGISTERED");
+    assert.equal(unregistered.body.error.field, "body.from");
     let a = await (await fetch(`${node.baseUrl}/api/v1/accounts/${alice.address}`)).json();
     assert.equal(a.energy_wh, 50_000);
 

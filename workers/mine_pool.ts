@@ -107,7 +107,9 @@ export class MinePool implements Miner {
     const s = this.#search;
     if (s === null) return;
     this.#search = null;
-    for (const w of this.#workers) w.postMessage({ type: "cancel", id: s.id } satisfies MineMessage);
+    for (const w of this.#workers) {
+      w.postMessage({ type: "cancel", id: s.id } satisfies MineMessage);
+    }
     s.resolve(null);
   }
 
@@ -117,14 +119,16 @@ export class MinePool implements Miner {
     if (s === null || r.id !== s.id) return;
     if (r.type === "found") {
       this.#search = null;
-      for (const w of this.#workers) w.postMessage({ type: "cancel", id: s.id } satisfies MineMessage);
+      for (const w of this.#workers) {
+        w.postMessage({ type: "cancel", id: s.id } satisfies MineMessage);
+      }
       s.resolve(r.nonce);
     } else if (r.type === "exhausted") {
       if (--s.pending === 0) {
         this.#search = null;
         s.resolve(null);
       }
-    } else {
+    } else if (r.type === "error") {
       this.#fail(new MinePoolError("WORKER_FAILED", r.message));
     }
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { BlockHeader } from "../node/chain/block.ts";
 import { computePreSealHash, isValidSeal, mineSealInline } from "../node/consensus/pow.ts";
 import { sha256 } from "../node/crypto/sha256.ts";
-import { InlineMiner, type Miner, MinePool } from "./mine_pool.ts";
+import { InlineMiner, MinePool, type Miner } from "./mine_pool.ts";
 
 function header(i: number, difficulty: number): BlockHeader {
   return {

@@ -6,7 +6,7 @@
  * of `chunkAttempts` and yields between chunks so a `cancel` (new height
  * arrived, or another worker found the seal) stops it within one chunk.
  */
-import { meetsDifficulty, MAX_NONCE, PowHasher } from "../node/consensus/pow.ts";
+import { MAX_NONCE, meetsDifficulty, PowHasher } from "../node/consensus/pow.ts";
 
 /** Start searching. */
 export interface MineRequest {
@@ -19,7 +19,7 @@ export interface MineRequest {
   stride: number;
 }
 
-/** Stop the search `id` (no result is sent for it). */
+/** Stop the search `id` (answered by a `cancelled` result with the attempts made). */
 export interface MineCancel {
   type: "cancel";
   id: number;
@@ -31,6 +31,8 @@ export type MineMessage = MineRequest | MineCancel;
 export type MineResult =
   | { type: "found"; id: number; nonce: number; attempts: number }
   | { type: "exhausted"; id: number; attempts: number }
+  /** The search stopped on `cancel` (or a newer request) after `attempts` hashes. */
+  | { type: "cancelled"; id: number; attempts: number }
   | { type: "error"; id: number; message: string };
 
 /** Hashes per chunk between yields (~20-50 ms at 240k hashes/s). */

@@ -4,7 +4,12 @@
  * chunks, yielding between chunks so cancel messages get through.
  */
 import { MAX_NONCE, PowHasher } from "../node/consensus/pow.ts";
-import { CHUNK_ATTEMPTS, type MineMessage, type MineResult, runMineChunk } from "./mine_protocol.ts";
+import {
+  CHUNK_ATTEMPTS,
+  type MineMessage,
+  type MineResult,
+  runMineChunk,
+} from "./mine_protocol.ts";
 
 const cancelled = new Set<number>();
 let current = 0;
@@ -29,6 +34,7 @@ async function mine(req: Extract<MineMessage, { type: "mine" }>): Promise<void> 
     await yieldToEvents();
   }
   cancelled.delete(req.id);
+  post({ type: "cancelled", id: req.id, attempts });
 }
 
 self.onmessage = (e: MessageEvent<MineMessage>) => {

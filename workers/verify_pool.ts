@@ -12,7 +12,13 @@
  */
 import type { SignatureVerifier, VerifyItem } from "../node/crypto/ed25519.ts";
 import type { VerifyMetrics } from "../node/metrics/verify_metrics.ts";
-import { packVerifyRequest, type VerifyResult } from "./verify_protocol.ts";
+import {
+  packVerifyRequest,
+  type ParsedItem,
+  type ParseVerifyRequest,
+  type ParseVerifyResult,
+  type VerifyResult,
+} from "./verify_protocol.ts";
 
 /** Options of {@link VerifyPool}. */
 export interface VerifyPoolOptions {
@@ -52,12 +58,26 @@ interface Slot {
   index: number;
 }
 
-interface Job {
+interface VerifyJob {
+  kind: "verify";
   id: number;
   slots: Slot[];
   attempts: number;
   startedMs: number;
 }
+
+/** Raw transactions to parse and verify (see {@link VerifyPool.parseAndVerify}). */
+interface ParseJob {
+  kind: "parse";
+  id: number;
+  items: unknown[];
+  attempts: number;
+  startedMs: number;
+  resolve(items: ParsedItem[]): void;
+  reject(e: Error): void;
+}
+
+type Job = VerifyJob | ParseJob;
 
 interface PoolWorker {
   worker: Worker;
@@ -90,6 +110,8 @@ export class VerifyPool implements SignatureVerifier {
   #head = 0;
   /** Jobs to resend first (after a worker failure). */
   #retry: Job[] = [];
+  /** Parse jobs not sent yet. */
+  #parseQueue: ParseJob[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #nextJobId = 1;
   #closed = false;
@@ -131,6 +153,42 @@ export class VerifyPool implements SignatureVerifier {
     });
   }
 
+  /**
+   * Parses raw transactions (wire JSON) with `parseTransaction` and verifies
+   * the signatures of those that parse, in the workers; the calling thread
+   * does neither. The work is split over the workers. One result per item,
+   * in order: the parsed transaction and whether its signature is valid
+   * (the same verdict as {@link verifyBatch}), or the parse error.
+   */
+  parseAndVerify(items: readonly unknown[]): Promise<ParsedItem[]> {
+    if (this.#closed) {
+      return Promise.reject(new VerifyPoolError("CLOSED", "Verify pool is closed"));
+    }
+    if (items.length === 0) return Promise.resolve([]);
+    const size = Math.max(
+      1,
+      Math.min(this.maxJobItems, Math.ceil(items.length / this.workerCount)),
+    );
+    const parts: Promise<ParsedItem[]>[] = [];
+    for (let at = 0; at < items.length; at += size) {
+      parts.push(
+        new Promise<ParsedItem[]>((resolve, reject) => {
+          this.#parseQueue.push({
+            kind: "parse",
+            id: this.#nextJobId++,
+            items: items.slice(at, at + size),
+            attempts: 0,
+            startedMs: 0,
+            resolve,
+            reject,
+          });
+        }),
+      );
+    }
+    this.#dispatch();
+    return Promise.all(parts).then((lists) => lists.flat());
+  }
+
   /** Terminates the workers; pending and later calls reject with `CLOSED`. */
   close(): void {
     if (this.#closed) return;
@@ -143,6 +201,8 @@ export class VerifyPool implements SignatureVerifier {
       w.jobs.clear();
     }
     for (const job of this.#retry) this.#failJob(job, error);
+    for (const job of this.#parseQueue) this.#failJob(job, error);
+    this.#parseQueue = [];
     for (let i = this.#head; i < this.#buffer.length; i++) this.#failSlot(this.#buffer[i]!, error);
     this.#buffer = [];
     this.#head = 0;
@@ -158,7 +218,8 @@ export class VerifyPool implements SignatureVerifier {
       worker: new Worker(WORKER_URL, { type: "module", name: "gridtokenx-verify" }),
       jobs: new Map(),
     };
-    pw.worker.onmessage = (e: MessageEvent<VerifyResult>) => this.#onResult(pw, e.data);
+    pw.worker.onmessage = (e: MessageEvent<VerifyResult | ParseVerifyResult>) =>
+      this.#onResult(pw, e.data);
     pw.worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       this.#onWorkerCrash(pw);
@@ -174,7 +235,7 @@ export class VerifyPool implements SignatureVerifier {
     for (;;) {
       const target = this.#leastLoadedWorker();
       if (!target) break;
-      let job = this.#retry.shift();
+      let job = this.#retry.shift() ?? this.#parseQueue.shift();
       if (!job) {
         const available = this.queuedItems;
         if (available === 0) break;
@@ -185,7 +246,7 @@ export class VerifyPool implements SignatureVerifier {
         const take = Math.min(this.maxJobItems, share);
         const slots = this.#buffer.slice(this.#head, this.#head + take);
         this.#head += take;
-        job = { id: this.#nextJobId++, slots, attempts: 0, startedMs: 0 };
+        job = { kind: "verify", id: this.#nextJobId++, slots, attempts: 0, startedMs: 0 };
       }
       this.#send(target, job);
     }
@@ -217,6 +278,14 @@ export class VerifyPool implements SignatureVerifier {
   #send(target: PoolWorker, job: Job): void {
     job.attempts++;
     job.startedMs = performance.now();
+    if (job.kind === "parse") {
+      target.jobs.set(job.id, job);
+      this.#metrics?.batchItems.observe(job.items.length);
+      this.#metrics?.jobsInFlight.inc();
+      const request: ParseVerifyRequest = { type: "parse_verify", id: job.id, items: job.items };
+      target.worker.postMessage(request);
+      return;
+    }
     const { request, malformed } = packVerifyRequest(
       job.id,
       job.slots.map((s) => s.call.items[s.index]!),
@@ -235,7 +304,7 @@ export class VerifyPool implements SignatureVerifier {
     ]);
   }
 
-  #onResult(pw: PoolWorker, result: VerifyResult): void {
+  #onResult(pw: PoolWorker, result: VerifyResult | ParseVerifyResult): void {
     const job = pw.jobs.get(result.id);
     if (!job) return;
     pw.jobs.delete(result.id);
@@ -243,7 +312,19 @@ export class VerifyPool implements SignatureVerifier {
     this.#metrics?.jobSeconds.observe((performance.now() - job.startedMs) / 1000);
     if (result.type === "error") {
       this.#retryOrFail(job, result.message);
-    } else {
+    } else if (result.type === "parsed") {
+      if (job.kind === "parse") {
+        let valid = 0;
+        let invalid = 0;
+        for (const item of result.items) {
+          if (item.ok && item.signatureValid) valid++;
+          else if (item.ok) invalid++;
+        }
+        this.#metrics?.signatures.inc({ result: "valid" }, valid);
+        this.#metrics?.signatures.inc({ result: "invalid" }, invalid);
+        job.resolve(result.items);
+      }
+    } else if (job.kind === "verify") {
       let valid = 0;
       job.slots.forEach((slot, i) => {
         const ok = result.valid[i] === 1 && slot.call.items[slot.index]!.signature.length === 64;
@@ -292,7 +373,8 @@ export class VerifyPool implements SignatureVerifier {
   }
 
   #failJob(job: Job, error: Error): void {
-    for (const slot of job.slots) this.#failSlot(slot, error);
+    if (job.kind === "parse") job.reject(error);
+    else for (const slot of job.slots) this.#failSlot(slot, error);
   }
 
   #failSlot(slot: Slot, error: Error): void {

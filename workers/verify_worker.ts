@@ -1,11 +1,22 @@
 /**
  * Signature-verification worker: answers each {@link VerifyRequest} with a
- * {@link VerifyResult}. Started by workers/verify_pool.ts.
+ * {@link VerifyResult} and each {@link ParseVerifyRequest} with a
+ * {@link ParseVerifyResult}. Started by workers/verify_pool.ts.
  */
 /// <reference lib="deno.worker" />
-import { handleVerifyRequest, type VerifyRequest } from "./verify_protocol.ts";
+import {
+  handleParseVerifyRequest,
+  handleVerifyRequest,
+  type ParseVerifyRequest,
+  type VerifyRequest,
+} from "./verify_protocol.ts";
 
-self.onmessage = async (event: MessageEvent<VerifyRequest>) => {
+self.onmessage = async (event: MessageEvent<VerifyRequest | ParseVerifyRequest>) => {
+  if (event.data.type === "parse_verify") {
+    const { result, transfer } = await handleParseVerifyRequest(event.data);
+    self.postMessage(result, { transfer });
+    return;
+  }
   const result = await handleVerifyRequest(event.data);
   const transfer = result.type === "verified" ? [result.valid.buffer] : [];
   self.postMessage(result, { transfer });

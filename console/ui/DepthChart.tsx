@@ -11,7 +11,7 @@ const H = 160;
 /** Cumulative steps [price, cumulativeWh] from the best price outwards. */
 export function computeCumulative(levels: readonly DepthLevel[]): [number, number][] {
   let sum = 0;
-  return levels.map((l) => [l.priceSatangPerKwh, (sum += l.amountWh)]);
+  return levels.map((l) => [l.priceSatangPerKwh, sum += l.amountWh]);
 }
 
 export function DepthChart({ bids, asks }: { bids: DepthLevel[]; asks: DepthLevel[] }) {
@@ -37,8 +37,12 @@ export function DepthChart({ bids, asks }: { bids: DepthLevel[]; asks: DepthLeve
     >
       <title>Order book depth</title>
       <line x1="0" y1={H - 10} x2={W} y2={H - 10} stroke="#888" />
-      {b.length > 0 ? <polyline points={path(b)} fill="none" stroke="#1a7f37" stroke-width="2" /> : null}
-      {a.length > 0 ? <polyline points={path(a)} fill="none" stroke="#cf222e" stroke-width="2" /> : null}
+      {b.length > 0
+        ? <polyline points={path(b)} fill="none" stroke="#1a7f37" stroke-width="2" />
+        : null}
+      {a.length > 0
+        ? <polyline points={path(a)} fill="none" stroke="#cf222e" stroke-width="2" />
+        : null}
     </svg>
   );
 }
@@ -67,7 +71,9 @@ export function BarChart(
         <g key={r.label}>
           <text x="0" y={i * rowH + 16} font-size="12" fill="currentColor">{r.label}</text>
           <rect x="90" y={i * rowH + 4} height="14" width={(r.value / max) * 250} fill="#0969da" />
-          <text x="350" y={i * rowH + 16} font-size="12" fill="currentColor">{format(r.value)}</text>
+          <text x="350" y={i * rowH + 16} font-size="12" fill="currentColor">
+            {format(r.value)}
+          </text>
         </g>
       ))}
     </svg>

@@ -3,7 +3,9 @@ import type { EmergencyView } from "../data.ts";
 import { formatInt } from "./format.ts";
 
 export function EmergencyList({ emergencies }: { emergencies: readonly EmergencyView[] }) {
-  if (emergencies.length === 0) return <p class="empty" id="no-emergencies">No active emergency.</p>;
+  if (emergencies.length === 0) {
+    return <p class="empty" id="no-emergencies">No active emergency.</p>;
+  }
   return (
     <ul class="emergencies" id="emergencies">
       {emergencies.map((e) => (

@@ -48,24 +48,26 @@ export function GridDiagram({ status }: { status: GridStatusView }) {
                 </span>
               </h4>
               <ul class="substations">
-                {topology.substations.filter((s) => s.id.startsWith(`${z.id}-`)).map((s) => (
-                  <Cell key={s.id} id={s.id} entry={subs.get(s.id)} />
-                ))}
+                {topology.substations.filter((s) =>
+                  s.id.startsWith(`${z.id}-`)
+                ).map((s) => <Cell key={s.id} id={s.id} entry={subs.get(s.id)} />)}
               </ul>
             </div>
           ))}
         </section>
       ))}
       <h3>Zone links</h3>
-      {congestion.links.length === 0 ? <p class="empty">No scheduled flow between zones.</p> : (
-        <ul class="links">
-          {congestion.links.map((l) => (
-            <li key={l.id} class={`level-${l.level}`} data-link={l.id}>
-              {l.id}: {formatBps(l.utilizationBps)} ({formatKwh(l.scheduledWh)})
-            </li>
-          ))}
-        </ul>
-      )}
+      {congestion.links.length === 0
+        ? <p class="empty">No scheduled flow between zones.</p>
+        : (
+          <ul class="links">
+            {congestion.links.map((l) => (
+              <li key={l.id} class={`level-${l.level}`} data-link={l.id}>
+                {l.id}: {formatBps(l.utilizationBps)} ({formatKwh(l.scheduledWh)})
+              </li>
+            ))}
+          </ul>
+        )}
     </div>
   );
 }

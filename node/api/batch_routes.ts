@@ -18,6 +18,7 @@ import type { GridNode } from "../runtime/grid_node.ts";
 import { addRoutes } from "./app.ts";
 import { ApiError, type ErrorBody, toErrorResponse } from "./errors.ts";
 import { readJsonBody } from "./json_body.ts";
+import type { ParsedItem } from "../../workers/verify_protocol.ts";
 
 /** Most transactions in one batch request. */
 export const MAX_BATCH_TRANSACTIONS = 1000;
@@ -27,7 +28,21 @@ export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 /** One item's outcome. */
 export type BatchItemResult = { id: string; status: "pending" } | ErrorBody;
 
-/** Admits the items of a parsed batch body; one result per item. */
+/** A verifier that can also parse raw transactions off the main thread (workers/verify_pool.ts). */
+interface ParsingVerifier {
+  parseAndVerify(items: readonly unknown[]): Promise<ParsedItem[]>;
+}
+
+function isParsingVerifier(v: unknown): v is ParsingVerifier {
+  return typeof (v as Partial<ParsingVerifier>).parseAndVerify === "function";
+}
+
+/**
+ * Admits the items of a parsed batch body; one result per item. With the
+ * worker pool, the items are parsed and verified in the workers and the node
+ * skips its own verification; if any signature is bad, the batch goes the
+ * ordinary way (so results, including which check fails first, are the same).
+ */
 export async function submitTransactionBatch(
   node: GridNode,
   input: unknown,
@@ -48,6 +63,9 @@ export async function submitTransactionBatch(
     );
   }
   const results: BatchItemResult[] = new Array(list.length);
+  if (isParsingVerifier(node.verifier)) {
+    return await submitParsedInWorkers(node, node.verifier, list, results);
+  }
   const parsed: Tx[] = [];
   const parsedAt: number[] = [];
   list.forEach((item, i) => {
@@ -60,6 +78,31 @@ export async function submitTransactionBatch(
     }
   });
   const admitted = await node.admitBatch(parsed);
+  admitted.forEach((r, k) => {
+    results[parsedAt[k]!] = r instanceof ChainError ? toErrorResponse(r).body : r;
+  });
+  return results;
+}
+
+async function submitParsedInWorkers(
+  node: GridNode,
+  verifier: ParsingVerifier,
+  list: readonly unknown[],
+  results: BatchItemResult[],
+): Promise<BatchItemResult[]> {
+  const parsed: Tx[] = [];
+  const parsedAt: number[] = [];
+  let allValid = true;
+  (await verifier.parseAndVerify(list)).forEach((item, i) => {
+    if (item.ok) {
+      parsed.push(item.tx);
+      parsedAt.push(i);
+      if (!item.signatureValid) allValid = false;
+    } else {
+      results[i] = toErrorResponse(new ChainError(item.code, item.message, item.field)).body;
+    }
+  });
+  const admitted = await node.admitBatch(parsed, { signaturesVerified: allValid });
   admitted.forEach((r, k) => {
     results[parsedAt[k]!] = r instanceof ChainError ? toErrorResponse(r).body : r;
   });

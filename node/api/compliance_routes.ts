@@ -5,7 +5,9 @@
  * is computed by node/governance/compliance_report.ts.
  */
 import type { Hono } from "hono";
-import type { ReportBlock } from "../governance/compliance_report.ts";
+import type { ReportBlock, TradeRecord } from "../governance/compliance_report.ts";
+import { stateKey, TRADE_KEY_PREFIX } from "../chain/state.ts";
+import type { Trade } from "../market/trade.ts";
 import {
   type ComplianceReport,
   computeComplianceReport,
@@ -134,10 +136,36 @@ export function registerComplianceRoutes(app: Hono, node: GridNode): void {
       const block = await node.store.getBlock(h);
       if (block !== null) blocks.push(block);
     }
+    const trades: TradeRecord[] = [];
+    let cursor: string | undefined = fromHeight > 0
+      ? stateKey.trade(fromHeight - 1, 999_999)
+      : undefined;
+    scan: for (;;) {
+      const rows = await node.store.listLog<Trade>(TRADE_KEY_PREFIX, { limit: 1000, cursor });
+      for (const { value: t } of rows) {
+        if (t.height > toHeight) break scan;
+        trades.push({
+          height: t.height,
+          timestampMs: t.timestampMs,
+          tradeId: t.id,
+          buyer: t.buyer,
+          seller: t.seller,
+          location: t.sellerLocation,
+          amountWh: t.amountWh,
+          valueSatang: t.valueSatang,
+          gridFeeSatang: t.gridFeeSatang,
+          carbonMicroCredits: t.carbonMicroCredits,
+          source: t.source,
+        });
+      }
+      if (rows.length < 1000) break;
+      cursor = rows[rows.length - 1]!.key;
+    }
     const report = computeComplianceReport({
       fromMs,
       toMs,
       blocks,
+      trades,
       chainState,
       coversWholeChain: fromHeight <= 1 && toHeight >= head,
     });

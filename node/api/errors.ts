@@ -13,6 +13,28 @@ export class ApiError extends Error {
 }
 
 const STATUS_OF_CODE: Record<string, number> = {
+  // Energy market (node/market/chain): refusals of a valid request are 422, ownership 403.
+  BAD_LOCATION: 400,
+  BAD_ORDER: 400,
+  UNKNOWN_LOCATION: 422,
+  BAD_AMOUNT: 422,
+  ORDER_EXPIRED: 422,
+  PRICE_BELOW_FLOOR: 422,
+  PRICE_ABOVE_CEILING: 422,
+  NOT_REGISTERED: 403,
+  ORDER_NOT_FOUND: 404,
+  NOT_ORDER_OWNER: 403,
+  UNKNOWN_METER: 422,
+  NOT_METER_SIGNER: 403,
+  METER_LOCATION_MISMATCH: 422,
+  STALE_READING: 409,
+  READING_IN_FUTURE: 422,
+  // Consensus (node/consensus).
+  BAD_EVIDENCE: 422,
+  EVIDENCE_TOO_OLD: 422,
+  EVIDENCE_USED: 409,
+  NOT_SLASHABLE: 422,
+  LAST_VALIDATOR: 422,
   BAD_JSON: 400,
   BAD_REQUEST: 400,
   BAD_PARAM: 400,

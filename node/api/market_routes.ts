@@ -6,14 +6,17 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ENERGY_SOURCES } from "../chain/params.ts";
-import { TRADE_KEY_PREFIX } from "../chain/state.ts";
+import { GRID_READING_KEY_PREFIX } from "../chain/state.ts";
 import { signTransaction, type TxBody } from "../chain/transaction.ts";
 import { getGridEmergencies } from "../governance/emergencies.ts";
-import { GridState } from "../market/grid_state.ts";
-import { getGridFlows, getGridTopology, getMarketParams, getMarketTotals, getTopologyIndex } from "../market/chain/market_state.ts";
+import { computeDepth, computeGridCongestion, readRecentTrades } from "../runtime/market_views.ts";
+import {
+  getGridTopology,
+  getMarketTotals,
+  getTopologyIndex,
+} from "../market/chain/market_state.ts";
 import { MarketError } from "../market/errors.ts";
 import type { Order } from "../market/order.ts";
-import type { Trade } from "../market/trade.ts";
 import type { GridNode } from "../runtime/grid_node.ts";
 import { ApiError } from "./errors.ts";
 import { readJsonBody } from "./json_body.ts";
@@ -29,7 +32,10 @@ const orderRequestSchema = z.strictObject({
   /** satang per kWh (5000 = 50.00 THB/kWh). */
   price_per_kwh: z.int().positive(),
   energy_source: z.enum(ENERGY_SOURCES).nullable().optional(),
-  grid_location: z.string().regex(/^[A-Z]{2,4}-[0-9]{2}-SUB[0-9]{3}$/, "must look like BKK-01-SUB001"),
+  grid_location: z.string().regex(
+    /^[A-Z]{2,4}-[0-9]{2}-SUB[0-9]{3}$/,
+    "must look like BKK-01-SUB001",
+  ),
   expiration_hours: z.number().positive().max(24 * 366).optional(),
   fee_satang: z.int().min(0).optional(),
 });
@@ -46,7 +52,11 @@ function zodError(error: z.ZodError): ApiError {
 function kwhToWh(kwh: number): number {
   const wh = Math.round(kwh * 1000);
   if (Math.abs(wh - kwh * 1000) > 1e-6 || !Number.isSafeInteger(wh)) {
-    throw new ApiError("BAD_REQUEST", `"energy_amount" must have at most 3 decimals (whole Wh), got ${kwh}`, "energy_amount");
+    throw new ApiError(
+      "BAD_REQUEST",
+      `"energy_amount" must have at most 3 decimals (whole Wh), got ${kwh}`,
+      "energy_amount",
+    );
   }
   return wh;
 }
@@ -77,7 +87,12 @@ function intParam(c: Context, name: string, def: number, max: number): number {
 }
 
 /** Signs a transaction with the node's own wallet at its next nonce and admits it. */
-async function submitNodeWalletTx(node: GridNode, kind: TxBody["kind"], payload: unknown, feeSatang?: number) {
+async function submitNodeWalletTx(
+  node: GridNode,
+  kind: TxBody["kind"],
+  payload: unknown,
+  feeSatang?: number,
+) {
   const account = node.getAccount(node.wallet.address);
   const body = {
     kind,
@@ -109,7 +124,11 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
       }
     }
     if (r.order_type === "sell" && !r.energy_source) {
-      throw new ApiError("BAD_REQUEST", `"energy_source" is required for a sell order`, "energy_source");
+      throw new ApiError(
+        "BAD_REQUEST",
+        `"energy_source" is required for a sell order`,
+        "energy_source",
+      );
     }
     const hours = r.expiration_hours ?? 24;
     const payload = {
@@ -133,11 +152,17 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
 
   app.delete("/api/v1/energy/orders/:id", operatorOnly, async (c) => {
     const id = c.req.param("id");
-    if (!HEX64.test(id)) throw new ApiError("BAD_PARAM", `"id" must be 64 lowercase hex characters`, "id");
+    if (!HEX64.test(id)) {
+      throw new ApiError("BAD_PARAM", `"id" must be 64 lowercase hex characters`, "id");
+    }
     const order = node.market.orders.get(id);
     if (!order) throw new ApiError("NOT_FOUND", `No open order ${id}`, "id");
     if (order.owner !== node.wallet.address) {
-      throw new ApiError("FORBIDDEN", `Order ${id} is not the node wallet's; its owner must sign a cancel_order transaction`, "id");
+      throw new ApiError(
+        "FORBIDDEN",
+        `Order ${id} is not the node wallet's; its owner must sign a cancel_order transaction`,
+        "id",
+      );
     }
     const result = await submitNodeWalletTx(node, "cancel_order", { orderId: id });
     return c.json({ order_id: id, tx_id: result.id, status: result.status }, 202);
@@ -157,7 +182,8 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
     const matches = [...node.market.orders.values()]
       .filter((o) =>
         o.seq > after && (side === undefined || o.side === side) &&
-        (location === undefined || o.location === location || o.location.startsWith(location + "-")) &&
+        (location === undefined || o.location === location ||
+          o.location.startsWith(location + "-")) &&
         (source === undefined || o.source === source) && (owner === undefined || o.owner === owner)
       )
       .sort((a, b) => a.seq - b.seq);
@@ -171,45 +197,49 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
 
   app.get("/api/v1/energy/orders/:id", async (c) => {
     const id = c.req.param("id");
-    if (!HEX64.test(id)) throw new ApiError("BAD_PARAM", `"id" must be 64 lowercase hex characters`, "id");
+    if (!HEX64.test(id)) {
+      throw new ApiError("BAD_PARAM", `"id" must be 64 lowercase hex characters`, "id");
+    }
     const order = node.market.orders.get(id);
     if (order) return c.json({ status: "open", ...orderView(order) });
     const tx = await node.getTransactionStatus(id);
     if (!tx) throw new ApiError("NOT_FOUND", `Unknown order ${id}`, "id");
-    return c.json({ id, status: tx.status === "committed" ? "closed" : tx.status, transaction: tx });
+    return c.json({
+      id,
+      status: tx.status === "committed" ? "closed" : tx.status,
+      transaction: tx,
+    });
   });
 
   app.get("/api/v1/energy/trades", async (c) => {
     const limit = intParam(c, "limit", 50, 500);
     const cursor = c.req.query("cursor");
     if (cursor !== undefined && !/^log\/trade\/\d{12}\/\d{6}$/.test(cursor)) {
-      throw new ApiError("BAD_PARAM", `"cursor" must be a next_cursor value from this endpoint`, "cursor");
+      throw new ApiError(
+        "BAD_PARAM",
+        `"cursor" must be a next_cursor value from this endpoint`,
+        "cursor",
+      );
     }
     const address = c.req.query("address");
-    const rows = await node.store.listLog<Trade>(TRADE_KEY_PREFIX, { limit, reverse: true, cursor });
+    const rows = await readRecentTrades(node, limit, cursor);
     const trades = rows.map((r) => r.value)
       .filter((t) => address === undefined || t.buyer === address || t.seller === address);
-    return c.json({ trades, next_cursor: rows.length === limit ? rows[rows.length - 1]!.key : null });
+    return c.json({
+      trades,
+      next_cursor: rows.length === limit ? rows[rows.length - 1]!.key : null,
+    });
   });
 
   app.get("/api/v1/energy/orderbook", (c) => {
     const location = c.req.query("location");
     const levels = intParam(c, "levels", 50, 1000);
-    const depth = (side: "buy" | "sell") => {
-      const byPrice = new Map<number, { amountWh: number; orders: number }>();
-      for (const o of node.market.orders.values()) {
-        if (o.side !== side) continue;
-        if (location !== undefined && o.location !== location && !o.location.startsWith(location + "-")) continue;
-        const l = byPrice.get(o.priceSatangPerKwh) ?? { amountWh: 0, orders: 0 };
-        l.amountWh += o.remainingWh;
-        l.orders += 1;
-        byPrice.set(o.priceSatangPerKwh, l);
-      }
-      return [...byPrice.entries()]
-        .sort((a, b) => side === "buy" ? b[0] - a[0] : a[0] - b[0])
-        .slice(0, levels)
-        .map(([price, l]) => ({ price_satang_per_kwh: price, amount_wh: l.amountWh, orders: l.orders }));
-    };
+    const depth = (side: "buy" | "sell") =>
+      computeDepth(node, side, levels, location).map((l) => ({
+        price_satang_per_kwh: l.priceSatangPerKwh,
+        amount_wh: l.amountWh,
+        orders: l.orders,
+      }));
     return c.json({ height: node.head.header.height, bids: depth("buy"), asks: depth("sell") });
   });
 
@@ -218,15 +248,9 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
   });
 
   app.get("/api/v1/grid/status", (c) => {
-    const topology = getGridTopology(node.state);
-    if (!topology) throw new ApiError("NOT_FOUND", "This chain has no grid topology");
-    const grid = new GridState(topology);
-    const flows = getGridFlows(node.state);
-    if (flows) grid.restore(flows);
-    const params = getMarketParams(node.state);
-    grid.beginInterval(node.head.header.timestampMs, params.intervalMs);
-    const congestion = grid.getCongestion();
-    const emergencies = getGridEmergencies(node.state);
+    const grid = computeGridCongestion(node);
+    if (!grid) throw new ApiError("NOT_FOUND", "This chain has no grid topology");
+    const { topology, congestion } = grid;
     return c.json({
       height: node.head.header.height,
       timestamp_ms: node.head.header.timestampMs,
@@ -236,7 +260,9 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
       substations: congestion.substations,
       zones: congestion.zones,
       links: congestion.links,
-      emergencies,
+      emergencies: getGridEmergencies(node.state),
+      // Latest load / generation / frequency reported by authorities, per location.
+      readings: [...node.state.entriesWithPrefix(GRID_READING_KEY_PREFIX)].map(([, v]) => v),
     });
   });
 }

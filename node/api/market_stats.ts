@@ -59,7 +59,11 @@ export async function computeMarketStats(node: GridNode, totals: MarketTotals) {
   const recent: Trade[] = [];
   let cursor: string | undefined;
   outer: while (recent.length < MAX_WINDOW_TRADES) {
-    const rows = await node.store.listLog<Trade>(TRADE_KEY_PREFIX, { limit: 1000, reverse: true, cursor });
+    const rows = await node.store.listLog<Trade>(TRADE_KEY_PREFIX, {
+      limit: 1000,
+      reverse: true,
+      cursor,
+    });
     for (const r of rows) {
       if (r.value.timestampMs < now - 24 * 3_600_000) break outer;
       recent.push(r.value);
@@ -69,7 +73,9 @@ export async function computeMarketStats(node: GridNode, totals: MarketTotals) {
   }
   const tradedWh = totals.tradedWh;
   let renewableWh = 0;
-  for (const [source, wh] of Object.entries(totals.tradedWhBySource)) if (RENEWABLE.has(source)) renewableWh += wh;
+  for (const [source, wh] of Object.entries(totals.tradedWhBySource)) {
+    if (RENEWABLE.has(source)) renewableWh += wh;
+  }
   const value = {
     height,
     as_of_ms: now,
@@ -80,12 +86,18 @@ export async function computeMarketStats(node: GridNode, totals: MarketTotals) {
       trades_count: totals.tradesCount,
       volume_wh: tradedWh,
       value_satang: totals.tradedValueSatang,
-      vwap_satang_per_kwh: tradedWh > 0 ? Math.round((totals.tradedValueSatang * 1000) / tradedWh) : null,
+      vwap_satang_per_kwh: tradedWh > 0
+        ? Math.round((totals.tradedValueSatang * 1000) / tradedWh)
+        : null,
       grid_fees_satang: totals.gridFeesSatang,
       carbon_micro_credits: totals.carbonMicroCredits,
       carbon_credits_issued: totals.carbonMicroCredits / 1_000_000,
-      kwh_by_source: Object.fromEntries(Object.entries(totals.tradedWhBySource).map(([k, v]) => [k, v / 1000])),
-      minted_kwh_by_source: Object.fromEntries(Object.entries(totals.mintedWhBySource).map(([k, v]) => [k, v / 1000])),
+      kwh_by_source: Object.fromEntries(
+        Object.entries(totals.tradedWhBySource).map(([k, v]) => [k, v / 1000]),
+      ),
+      minted_kwh_by_source: Object.fromEntries(
+        Object.entries(totals.mintedWhBySource).map(([k, v]) => [k, v / 1000]),
+      ),
       renewable_share_bps: tradedWh > 0 ? Math.floor((renewableWh * 10_000) / tradedWh) : null,
     },
   };

@@ -98,8 +98,7 @@ export const stateKey = {
   /** Proposal ids whose voting ends at a height (tallied in that block's end hook). */
   proposalsEndingAt: (height: number) => `gov/ending/${height.toString().padStart(12, "0")}`,
   /** Passed proposal ids executed in that height's end hook. */
-  proposalsExecutingAt: (height: number) =>
-    `gov/executing/${height.toString().padStart(12, "0")}`,
+  proposalsExecutingAt: (height: number) => `gov/executing/${height.toString().padStart(12, "0")}`,
   /** Active grid emergencies: GridEmergency[]. */
   gridEmergencies: () => "grid/emergencies",
   /** Emergency declarations/lifts still collecting authority signatures. */
@@ -141,6 +140,7 @@ export const stateKey = {
  */
 export const WRITE_ONLY_KEY_PREFIX = "log/";
 export const ORDER_KEY_PREFIX = "order/";
+export const GRID_READING_KEY_PREFIX = "grid/reading/";
 export const TRADE_KEY_PREFIX = "log/trade/";
 
 /** Prefixes for API listings (scans of committed state; not used in consensus). */

@@ -9,7 +9,7 @@
  * Id: hex SHA-256 of the signed bytes.
  */
 import { z } from "zod";
-import { addressFromPublicKey } from "../crypto/address.ts";
+import { addressFromPublicKey, isValidAddress } from "../crypto/address.ts";
 import { fromHex, toHex } from "../crypto/hex.ts";
 import { concatBytes, sha256 } from "../crypto/sha256.ts";
 import { domainTag, encodeCanonical } from "./encoding.ts";
@@ -135,7 +135,14 @@ export function parseTransaction(input: unknown): Tx {
 /** Rules across fields that a schema cannot express. */
 function checkPayloadRules(body: TxBody): void {
   if (body.kind === "transfer") {
-    const { amountSatang, amountWh } = body.payload;
+    const { amountSatang, amountWh, to } = body.payload;
+    if (!isValidAddress(to)) {
+      throw new ChainError(
+        "BAD_ADDRESS",
+        `Invalid transaction: "body.payload.to": address checksum does not match (mistyped?)`,
+        "body.payload.to",
+      );
+    }
     if (amountSatang === 0 && amountWh === 0) {
       throw new ChainError(
         "BAD_TRANSACTION",

@@ -96,7 +96,10 @@ export function chainParamsFromConfig(cfg: NodeConfig): ChainParams {
       thresholdBps: integer("governance.threshold_bps", gov.threshold_bps),
       vetoBps: integer("governance.veto_bps", gov.veto_bps),
       minDepositSatang: integer("governance.min_deposit_satang", gov.min_deposit_satang),
-      executionDelayBlocks: integer("governance.execution_delay_blocks", gov.execution_delay_blocks),
+      executionDelayBlocks: integer(
+        "governance.execution_delay_blocks",
+        gov.execution_delay_blocks,
+      ),
       emergencySignaturesRequired: integer(
         "governance.emergency_signatures_required",
         gov.emergency_signatures_required,
@@ -106,7 +109,12 @@ export function chainParamsFromConfig(cfg: NodeConfig): ChainParams {
     // (pricing-regulation proposals for the fee table).
     market: {
       intervalMs: 900_000,
-      gridFeeSatangPerKwh: { same_substation: 10, same_zone: 25, same_region: 50, cross_region: 100 },
+      gridFeeSatangPerKwh: {
+        same_substation: 10,
+        same_zone: 25,
+        same_region: 50,
+        cross_region: 100,
+      },
       maxScanPerOrder: 256,
     },
   };

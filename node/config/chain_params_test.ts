@@ -30,6 +30,16 @@ Deno.test("chainParamsFromConfig: default config converts to integers", () => {
       executionDelayBlocks: 1,
       emergencySignaturesRequired: 1,
     },
+    market: {
+      intervalMs: 900_000,
+      gridFeeSatangPerKwh: {
+        same_substation: 10,
+        same_zone: 25,
+        same_region: 50,
+        cross_region: 100,
+      },
+      maxScanPerOrder: 256,
+    },
   });
 });
 

@@ -251,7 +251,8 @@ export class ConsensusEngine {
 
   #isMyTurn(round: number): boolean {
     const me = this.#me;
-    return me !== null && getProposer(this.#set!, this.#prevHash, this.#height, round).publicKey === me;
+    return me !== null &&
+      getProposer(this.#set!, this.#prevHash, this.#height, round).publicKey === me;
   }
 
   #startRound(round: number): void {
@@ -517,7 +518,7 @@ export class ConsensusEngine {
   #hasOneThirdInRound(round: number): boolean {
     const voters = new Set<string>();
     for (const s of [this.#prevotes.get(round), this.#precommits.get(round)]) {
-      if (s) for (const k of s.getVoters()) voters.add(k);
+      if (s) { for (const k of s.getVoters()) voters.add(k); }
     }
     let power = 0;
     for (const k of voters) power += this.#set!.getPower(k);

@@ -43,7 +43,9 @@ export function checkEvidenceStructure(e: DuplicateVoteEvidence, networkId: numb
   };
   if (a.validator !== b.validator) bad("the votes are from different voters");
   if (a.type !== b.type) bad("the votes are of different types");
-  if (a.height !== b.height || a.round !== b.round) bad("the votes are for different heights or rounds");
+  if (a.height !== b.height || a.round !== b.round) {
+    bad("the votes are for different heights or rounds");
+  }
   if (a.networkId !== networkId || b.networkId !== networkId) bad("a vote is for another network");
   if (a.blockHash === b.blockHash) bad("the votes are for the same block: not a double sign");
 }
@@ -74,12 +76,20 @@ export function processEvidence(state: StateOverlay, tx: Tx, ctx: BlockContext):
     );
   }
   if (!verifyVote(evidence.voteA) || !verifyVote(evidence.voteB)) {
-    throw new ChainError("BAD_SIGNATURE", "An evidence vote's signature does not verify", "body.payload");
+    throw new ChainError(
+      "BAD_SIGNATURE",
+      "An evidence vote's signature does not verify",
+      "body.payload",
+    );
   }
   const address = getAddressOfPublicKeyHex(voteA.validator);
   const key = stateKey.evidence(address, voteA.height, voteA.round, voteA.type);
   if (state.get(key) !== undefined) {
-    throw new ChainError("EVIDENCE_USED", `This offence of ${address} was already punished`, "body.payload");
+    throw new ChainError(
+      "EVIDENCE_USED",
+      `This offence of ${address} was already punished`,
+      "body.payload",
+    );
   }
   const account = state.getAccount(address);
   if (account.stakeSatang <= 0) {

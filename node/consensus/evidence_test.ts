@@ -29,7 +29,11 @@ function setup(): { state: MemoryState; params: ChainParams } {
       energyWh: 0,
     })),
     validators: [v0, v1, v2].map((k) => ({ publicKey: k.publicKey, stakeSatang: STAKE })),
-    authorities: [a0, a1].map((k, i) => ({ name: `A${i}`, publicKey: k.publicKey, serviceArea: [] })),
+    authorities: [a0, a1].map((k, i) => ({
+      name: `A${i}`,
+      publicKey: k.publicKey,
+      serviceArea: [],
+    })),
   });
   const state = new MemoryState();
   state.apply(g.changes);
@@ -77,7 +81,10 @@ Deno.test("validator set: stake and authority power from genesis state", () => {
   assert.equal(set.totalStakeSatang, 3 * STAKE);
   // 25% of the stake split over two authorities.
   assert.equal(set.authorities.length, 2);
-  assert.equal(set.getPower(a0.publicKey), (3 * STAKE * params.consensus.authorityVotingPowerBps) / 10_000 / 2);
+  assert.equal(
+    set.getPower(a0.publicKey),
+    (3 * STAKE * params.consensus.authorityVotingPowerBps) / 10_000 / 2,
+  );
   assert.equal(set.totalPower, 3 * STAKE * 1.25);
   assert.ok(!set.isValidator(a0.publicKey));
 });
@@ -120,7 +127,10 @@ Deno.test("evidence: bad structure, bad signature, too old are rejected", () => 
   const bad = [
     { voteA: vote(v1, "aa".repeat(32)), voteB: vote(v2, null) },
     { voteA: vote(v1, "aa".repeat(32)), voteB: vote(v1, "aa".repeat(32)) },
-    { voteA: vote(v1, "aa".repeat(32)), voteB: { ...vote(v1, null), signature: vote(v2, null).signature } },
+    {
+      voteA: vote(v1, "aa".repeat(32)),
+      voteB: { ...vote(v1, null), signature: vote(v2, null).signature },
+    },
     { voteA: vote(v1, "aa".repeat(32), 12), voteB: vote(v1, null, 12) },
   ];
   const codes = bad.map((p, i) => {
@@ -134,7 +144,12 @@ Deno.test("evidence: bad structure, bad signature, too old are rejected", () => 
   assert.deepEqual(codes, ["BAD_EVIDENCE", "BAD_EVIDENCE", "BAD_SIGNATURE", "BAD_EVIDENCE"]);
   const old = { voteA: vote(v1, "aa".repeat(32), 1), voteB: vote(v1, null, 1) };
   assert.throws(
-    () => applyTransaction(o, tx(reporter, 0, "evidence", old), ctx(params, 1 + params.consensus.unbondingBlocks + 1)),
+    () =>
+      applyTransaction(
+        o,
+        tx(reporter, 0, "evidence", old),
+        ctx(params, 1 + params.consensus.unbondingBlocks + 1),
+      ),
     /older than/,
   );
 });

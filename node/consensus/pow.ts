@@ -19,7 +19,7 @@
  * `blockTimeMs`), so the interval measures sealing + finality when it exceeds
  * the budget. A block's own timestamp never changes its own difficulty.
  */
-import { computeBlockHash, type BlockHeader } from "../chain/block.ts";
+import { type BlockHeader, computeBlockHash } from "../chain/block.ts";
 import { domainTag } from "../chain/encoding.ts";
 import type { ChainParams } from "../chain/params.ts";
 import type { TxKind } from "../chain/tx_payloads.ts";
@@ -205,7 +205,9 @@ export function checkBlockSeal(
   if (!isValidSeal(header)) {
     throw new ConsensusError(
       "BAD_SEAL",
-      `Block ${header.height} seal ${JSON.stringify(header.seal)} does not meet difficulty ${required}`,
+      `Block ${header.height} seal ${
+        JSON.stringify(header.seal)
+      } does not meet difficulty ${required}`,
       "header.seal",
     );
   }

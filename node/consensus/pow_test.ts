@@ -48,7 +48,9 @@ Deno.test("pow: leading zero bits and difficulty checks agree", () => {
   assert.ok(!meetsDifficulty(h, 12));
   for (let n = 0; n < 200; n++) {
     const hash = computePowHash(new Uint8Array(32).fill(7), n);
-    for (const d of [1, 3, 8, 9]) assert.equal(meetsDifficulty(hash, d), countLeadingZeroBits(hash) >= d);
+    for (const d of [1, 3, 8, 9]) {
+      assert.equal(meetsDifficulty(hash, d), countLeadingZeroBits(hash) >= d);
+    }
   }
 });
 
@@ -67,7 +69,10 @@ Deno.test("pow: a mined seal is valid; tampering breaks it", () => {
 Deno.test("pow: seal vectors", () => {
   for (const v of vectors.cases) {
     const h = v.header as BlockHeader;
-    assert.equal(computePreSealHash(h).reduce((s, b) => s + b.toString(16).padStart(2, "0"), ""), v.preSealHash);
+    assert.equal(
+      computePreSealHash(h).reduce((s, b) => s + b.toString(16).padStart(2, "0"), ""),
+      v.preSealHash,
+    );
     assert.equal(isValidSeal(h), v.valid, v.name);
   }
 });
@@ -75,13 +80,20 @@ Deno.test("pow: seal vectors", () => {
 Deno.test("pow: checkBlockSeal requires a seal iff energy transactions", () => {
   const state = computeInitialPowState(params);
   const base = header({ difficulty: state.difficultyBits });
-  const sealed = { ...base, seal: String(mineSealInline(computePreSealHash(base), base.difficulty)) };
+  const sealed = {
+    ...base,
+    seal: String(mineSealInline(computePreSealHash(base), base.difficulty)),
+  };
   checkBlockSeal(sealed, ["energy_order"], state);
   checkBlockSeal(header(), ["transfer"], state);
-  assert.throws(() => checkBlockSeal(header(), ["meter_reading"], state), /BAD_DIFFICULTY|requires/);
+  assert.throws(
+    () => checkBlockSeal(header(), ["meter_reading"], state),
+    /BAD_DIFFICULTY|requires/,
+  );
   assert.throws(() => checkBlockSeal(sealed, ["transfer"], state), /requires 0/);
   assert.throws(
-    () => checkBlockSeal({ ...sealed, seal: String(Number(sealed.seal) + 1) }, ["cancel_order"], state),
+    () =>
+      checkBlockSeal({ ...sealed, seal: String(Number(sealed.seal) + 1) }, ["cancel_order"], state),
     (e: Error & { code?: string }) => e.code === "BAD_SEAL",
   );
 });

@@ -42,7 +42,10 @@ export class ValidatorSet {
   readonly #powerByKey = new Map<string, number>();
 
   constructor(validators: readonly Voter[], authorities: readonly Voter[]) {
-    const byAddress = (a: Voter, b: Voter) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
+    const byAddress = (
+      a: Voter,
+      b: Voter,
+    ) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
     this.validators = [...validators].sort(byAddress);
     this.authorities = [...authorities].sort(byAddress);
     let stake = 0;

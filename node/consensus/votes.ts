@@ -95,7 +95,10 @@ export function parseVote(input: unknown): Vote {
   const r = voteSchema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new ConsensusError("BAD_VOTE", `Invalid vote: "${issue.path.join(".")}": ${issue.message}`);
+    throw new ConsensusError(
+      "BAD_VOTE",
+      `Invalid vote: "${issue.path.join(".")}": ${issue.message}`,
+    );
   }
   return r.data;
 }

@@ -3,13 +3,18 @@ import { makeKeys, makeSet } from "../../tests/consensus_sim.ts";
 import { sign } from "../crypto/ed25519.ts";
 import { verifyNoble } from "../crypto/ed25519.ts";
 import { isAboveOneThird, isAboveTwoThirds } from "./validator_set.ts";
-import { getVoteVerifyItem, signVote, type Vote, verifyCommit, VoteSet } from "./votes.ts";
+import { getVoteVerifyItem, signVote, verifyCommit, type Vote, VoteSet } from "./votes.ts";
 
 const keys = makeKeys(4);
 const A = "aa".repeat(32);
 const B = "bb".repeat(32);
 
-function vote(i: number, blockHash: string | null, type: Vote["type"] = "prevote", round = 0): Vote {
+function vote(
+  i: number,
+  blockHash: string | null,
+  type: Vote["type"] = "prevote",
+  round = 0,
+): Vote {
   return signVote(
     { type, networkId: 7, height: 5, round, blockHash, validator: keys[i]!.publicKey },
     (b) => sign(b, keys[i]!.secret),
@@ -81,15 +86,23 @@ Deno.test("verifyCommit accepts > 2/3 precommits and rejects less or mixed", () 
   const pcs = [0, 1, 2].map((i) => vote(i, A, "precommit"));
   verifyCommit(set, 7, A, { height: 5, round: 0, blockHash: A, precommits: pcs });
   assert.throws(
-    () => verifyCommit(set, 7, A, { height: 5, round: 0, blockHash: A, precommits: pcs.slice(0, 2) }),
+    () =>
+      verifyCommit(set, 7, A, { height: 5, round: 0, blockHash: A, precommits: pcs.slice(0, 2) }),
     /not more than 2\/3/,
   );
   assert.throws(
-    () => verifyCommit(set, 7, A, { height: 5, round: 0, blockHash: A, precommits: [...pcs, pcs[0]!] }),
+    () =>
+      verifyCommit(set, 7, A, { height: 5, round: 0, blockHash: A, precommits: [...pcs, pcs[0]!] }),
     /bad precommit/,
   );
   assert.throws(
-    () => verifyCommit(set, 7, A, { height: 5, round: 0, blockHash: A, precommits: [...pcs.slice(0, 2), vote(3, B, "precommit")] }),
+    () =>
+      verifyCommit(set, 7, A, {
+        height: 5,
+        round: 0,
+        blockHash: A,
+        precommits: [...pcs.slice(0, 2), vote(3, B, "precommit")],
+      }),
     /another block/,
   );
 });

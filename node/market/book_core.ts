@@ -12,9 +12,16 @@ export const BOOK_CORE: unique symbol = Symbol("gtx.market.bookCore");
 export class BookNode {
   prev: BookNode | null = null;
   next: BookNode | null = null;
+  /** Neighbours in the level's FIFO of the same location. */
+  locPrev: BookNode | null = null;
+  locNext: BookNode | null = null;
   removed = false;
+  /** Position in the book's expiry heap, -1 when not in it. */
+  heapIdx = -1;
   /** Mark of the last block run that changed this order (see matching.ts). */
   touchedRun = 0;
+  /** Next node whose id has the same {@link hashOrderId} (chain in the id index). */
+  sameHashNext: BookNode | null = null;
   constructor(
     readonly order: Order,
     readonly level: Level,
@@ -22,7 +29,19 @@ export class BookNode {
     readonly locIdx: number,
     readonly seq: number,
     readonly expiresAtMs: number,
+    readonly idHash: number,
   ) {}
+}
+
+/**
+ * 30-bit FNV-1a over the UTF-16 code units of an order id: the key of the
+ * book's id index. A small integer key hashes inline, whereas V8 hashes a
+ * fresh string key through a runtime call costing several hundred ns.
+ */
+export function hashOrderId(id: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
 }
 
 /** One price level of one side. */
@@ -33,8 +52,21 @@ export class Level {
   totalWh = 0;
   /** Resting orders of this level per book location index (-1: location never seen here). */
   readonly locCounts: number[] = [];
+  /** Per book location index: first and last node of that location in this level (seq order). */
+  readonly locHeads: (BookNode | null)[] = [];
+  readonly locTails: (BookNode | null)[] = [];
   /** Book location indices seen in this level (their counts may have dropped to 0). */
   readonly locs: number[] = [];
+  /** Bumped whenever the FIFO changes other than by appending at the tail. */
+  prefixVersion = 0;
+  /**
+   * A FIFO prefix the matcher walked (see matching.ts): its length, last
+   * node and locations, valid while `prefixVersion === prefixValidFor`.
+   */
+  prefixLen = 0;
+  prefixEnd: BookNode | null = null;
+  prefixLocs: number[] = [];
+  prefixValidFor = -1;
   constructor(readonly priceSatangPerKwh: number) {}
 }
 

@@ -32,14 +32,14 @@ Deno.test("capacity per interval and congestion thresholds", () => {
 Deno.test("paths: direct link, BFS across regions, flows reset on a new interval", () => {
   const grid = new GridState(DEFAULT_GRID_TOPOLOGY);
   assert.deepEqual(grid.getPathLinkIds("BKK-01", "BKK-03"), ["BKK-01|BKK-03"]);
-  assert.deepEqual(grid.getPathLinkIds("CNX-02", "HKT-01"), [
+  assert.deepEqual(grid.getPathLinkIds("CNX-02", "PKT-01"), [
     "CNX-01|CNX-02",
     "BKK-01|CNX-01",
     "BKK-01|BKK-03",
-    "BKK-03|HKT-01",
+    "BKK-03|PKT-01",
   ]);
   grid.beginInterval(0, 900_000);
-  const a = grid.resolveLocation("CNX-02-SUB001"), b = grid.resolveLocation("HKT-01-SUB001");
+  const a = grid.resolveLocation("CNX-02-SUB001"), b = grid.resolveLocation("PKT-01-SUB001");
   grid.addFlow(a, b, 1000);
   assert.equal(grid.snapshot().links.length, 4);
   assert.equal(grid.getCongestion().zones.find((z) => z.id === "CNX-02")!.scheduledWh, 1000);

@@ -122,7 +122,7 @@ export const DEFAULT_GRID_TOPOLOGY: Readonly<GridTopology> = {
     { id: "BKK", authority: "MEA" },
     { id: "CNX", authority: "PEA" },
     { id: "KKN", authority: "PEA" },
-    { id: "HKT", authority: "PEA" },
+    { id: "PKT", authority: "PEA" },
   ],
   zones: [
     { id: "BKK-01" },
@@ -131,7 +131,7 @@ export const DEFAULT_GRID_TOPOLOGY: Readonly<GridTopology> = {
     { id: "CNX-01" },
     { id: "CNX-02" },
     { id: "KKN-01" },
-    { id: "HKT-01" },
+    { id: "PKT-01" },
   ],
   substations: [
     { id: "BKK-01-SUB001", capacityKw: 50_000 },
@@ -142,7 +142,7 @@ export const DEFAULT_GRID_TOPOLOGY: Readonly<GridTopology> = {
     { id: "CNX-01-SUB001", capacityKw: 20_000 },
     { id: "CNX-02-SUB001", capacityKw: 15_000 },
     { id: "KKN-01-SUB001", capacityKw: 20_000 },
-    { id: "HKT-01-SUB001", capacityKw: 20_000 },
+    { id: "PKT-01-SUB001", capacityKw: 20_000 },
   ],
   links: [
     { zoneA: "BKK-01", zoneB: "BKK-02", capacityKw: 40_000 },
@@ -151,6 +151,6 @@ export const DEFAULT_GRID_TOPOLOGY: Readonly<GridTopology> = {
     { zoneA: "CNX-01", zoneB: "CNX-02", capacityKw: 10_000 },
     { zoneA: "BKK-01", zoneB: "CNX-01", capacityKw: 25_000 },
     { zoneA: "BKK-02", zoneB: "KKN-01", capacityKw: 20_000 },
-    { zoneA: "BKK-03", zoneB: "HKT-01", capacityKw: 15_000 },
+    { zoneA: "BKK-03", zoneB: "PKT-01", capacityKw: 15_000 },
   ],
 };

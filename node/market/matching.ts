@@ -18,7 +18,7 @@
  */
 import { MarketError, type MarketErrorCode } from "./errors.ts";
 import { computeFeeRates, isPeakHour } from "./fees.ts";
-import { BOOK_CORE, type BookCore, type BookNode } from "./book_core.ts";
+import { BOOK_CORE, type BookCore, type BookNode, type Level } from "./book_core.ts";
 import type { GridFlowSnapshot, GridState, ResolvedLocation } from "./grid_state.ts";
 import type { Order, Side } from "./order.ts";
 import { validateOrder } from "./order.ts";
@@ -139,6 +139,12 @@ class BlockRun {
   readonly headroomWh: number[] = [];
   /** Changes whenever flows change or the taker changes; invalidates {@link headroomWh}. */
   flowMark = 0;
+  /** Per book location index: mark of the last {@link walkWindowEnd} that saw it. */
+  readonly locWalkMark: number[] = [];
+  walkMark = 0;
+  /** Scratch arrays of {@link match}. */
+  readonly openLocs: number[] = [];
+  readonly cursors: (BookNode | null)[] = [];
 
   constructor(
     readonly book: OrderBook,
@@ -200,36 +206,63 @@ class BlockRun {
     this.touched.push(node);
   }
 
-  /** Headroom (Wh) from a resting order's location to/from the taker's; 0 when halted. */
+  /**
+   * Headroom (Wh) from a resting order's location to/from the taker's; 0
+   * when halted. Infinity for a location the grid does not know (only in a
+   * book rebuilt from bad data): such orders are examined one by one, and
+   * `tryFill` throws `UNKNOWN_LOCATION` where a plain scan would.
+   */
   headroomOf(li: number, takerLoc: ResolvedLocation, isBuy: boolean): number {
     if (this.headroomMark[li] === this.flowMark) return this.headroomWh[li]!;
     const loc = this.resolveBookLoc(li);
-    let h = 0;
-    if (!this.grid.isHalted(loc)) {
-      h = isBuy ? this.grid.getHeadroomWh(loc, takerLoc) : this.grid.getHeadroomWh(takerLoc, loc);
+    let h = Infinity;
+    if (loc !== null) {
+      h = this.grid.isHalted(loc)
+        ? 0
+        : isBuy
+        ? this.grid.getHeadroomWh(loc, takerLoc)
+        : this.grid.getHeadroomWh(takerLoc, loc);
     }
     this.headroomMark[li] = this.flowMark;
     this.headroomWh[li] = h;
     return h;
   }
 
-  resolveBookLoc(li: number): ResolvedLocation {
+  /** The grid location of a book location index, null when the grid does not know it. */
+  resolveBookLoc(li: number): ResolvedLocation | null {
     const r = this.resolved[li];
     if (r) return r;
     while (this.resolved.length <= li) {
       this.resolved.push(null);
+      this.locWalkMark.push(0);
       this.headroomMark.push(0);
       this.headroomWh.push(0);
     }
-    return this.resolved[li] = this.grid.resolveLocation(this.core.locNames[li]!);
+    try {
+      return this.resolved[li] = this.grid.resolveLocation(this.core.locNames[li]!);
+    } catch (e) {
+      if (e instanceof MarketError) return null;
+      throw e;
+    }
   }
 
   /**
-   * Match an incoming order against the book (see the module comment). A
-   * price level whose every order sits where no energy can flow to/from the
-   * taker (halted, full substation or link, no path) is skipped as a whole,
-   * counting its orders against `maxScanPerOrder` exactly as a one-by-one
-   * scan would: skipped orders have no effect besides that count.
+   * Match an incoming order against the book (see the module comment).
+   *
+   * Fast paths, all equivalent to examining counter-orders one by one in
+   * priority order (a skipped counter-order has no effect except on the
+   * `maxScanPerOrder` count, and headroom only shrinks within a block):
+   * - a counter-order's location is "blocked" when it is halted or no energy
+   *   can flow between it and the taker (full substation or link, no path);
+   *   this is cached per location until the next fill;
+   * - a level whose orders are all blocked is skipped as a whole, its
+   *   orders counted;
+   * - a level that lies wholly inside the scan window visits only the
+   *   orders at unblocked locations, merging their per-location FIFOs by
+   *   seq, and counts all its orders;
+   * - the level where the window ends is walked order by order, except
+   *   for a prefix already walked whose locations are all blocked (see
+   *   {@link walkWindowEnd}).
    */
   match(taker: Order): void {
     const grid = this.grid;
@@ -239,37 +272,132 @@ class BlockRun {
     const limit = taker.priceSatangPerKwh;
     const maxScan = this.ctx.params.maxScanPerOrder;
     const levels = this.core.levels(isBuy ? "sell" : "buy");
+    const open = this.openLocs;
     this.flowMark++;
     let scanned = 0;
     for (let i = levels.length - 1; i >= 0; i--) {
       const level = levels[i]!;
       const price = level.priceSatangPerKwh;
       if (isBuy ? price > limit : price < limit) return;
-      let blocked = 0;
+      const count = level.count;
+      let openCount = 0;
+      open.length = 0;
       const locs = level.locs, counts = level.locCounts;
       for (let k = 0; k < locs.length; k++) {
         const li = locs[k]!, c = counts[li]!;
-        if (c > 0 && this.headroomOf(li, takerLoc, isBuy) <= 0) blocked += c;
+        if (c > 0 && this.headroomOf(li, takerLoc, isBuy) > 0) {
+          openCount += c;
+          open.push(li);
+        }
       }
-      if (blocked === level.count) {
-        scanned += level.count;
+      if (openCount === 0) {
+        scanned += count;
         if (scanned > maxScan) return;
         continue;
       }
-      let node = level.head;
-      while (node !== null) {
-        const next = node.next;
-        if (++scanned > maxScan) return;
-        if (this.tryFill(taker, takerLoc, isBuy, node)) {
-          if (taker.remainingWh === 0 || grid.getSubstationHeadroomWh(takerLoc) === 0) return;
+      if (scanned + count > maxScan) {
+        // The window ends in this level: no level after it is examined.
+        return this.walkWindowEnd(taker, takerLoc, isBuy, level, maxScan - scanned);
+      }
+      if (openCount === count) {
+        // Nothing blocked: walk the level's FIFO.
+        let node = level.head;
+        while (node !== null) {
+          const next = node.next;
+          if (++scanned > maxScan) return;
+          if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) {
+            return;
+          }
+          node = next;
         }
-        node = next;
+        continue;
+      }
+      // The whole level is inside the window: merge the open locations' FIFOs.
+      const heads = this.cursors;
+      heads.length = 0;
+      for (let k = 0; k < open.length; k++) heads.push(level.locHeads[open[k]!] ?? null);
+      for (;;) {
+        let best = -1, bestSeq = Infinity;
+        for (let k = 0; k < heads.length; k++) {
+          const h = heads[k];
+          if (h !== null && h!.seq < bestSeq) {
+            bestSeq = h!.seq;
+            best = k;
+          }
+        }
+        if (best < 0) break;
+        const node = heads[best]!;
+        heads[best] = node.locNext;
+        if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) return;
+      }
+      scanned += count;
+    }
+  }
+
+  /**
+   * Examine the first `budget` orders of a level's FIFO, the last level of
+   * the scan window. A prefix walked before (remembered on the level while
+   * its FIFO is unchanged but for appends) is skipped at once when all its
+   * locations are blocked for this taker; the walk then extends it.
+   */
+  walkWindowEnd(
+    taker: Order,
+    takerLoc: ResolvedLocation,
+    isBuy: boolean,
+    level: Level,
+    budget: number,
+  ): void {
+    let node = level.head, walked = 0, last: BookNode | null = null;
+    let locs: number[] = [];
+    if (level.prefixValidFor === level.prefixVersion && level.prefixLen > 0) {
+      let allBlocked = true;
+      for (const li of level.prefixLocs) {
+        if (this.headroomOf(li, takerLoc, isBuy) > 0) {
+          allBlocked = false;
+          break;
+        }
+      }
+      if (allBlocked) {
+        if (level.prefixLen >= budget) return;
+        walked = level.prefixLen;
+        last = level.prefixEnd!;
+        node = last.next;
+        locs = level.prefixLocs.slice();
       }
     }
+    const mark = ++this.walkMark;
+    const seen = this.locWalkMark;
+    for (const li of locs) seen[li] = mark;
+    const version = level.prefixVersion;
+    while (node !== null && walked < budget) {
+      const next = node.next;
+      walked++;
+      last = node;
+      const li = node.locIdx;
+      if (seen[li] !== mark) {
+        seen[li] = mark;
+        locs.push(li);
+      }
+      if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) break;
+      node = next;
+    }
+    if (level.prefixVersion === version && walked > 0) {
+      level.prefixLen = walked;
+      level.prefixEnd = last;
+      level.prefixLocs = locs;
+      level.prefixValidFor = version;
+    }
+  }
+
+  /** True when the taker can trade no more: filled, or its substation is full. */
+  isTakerDone(taker: Order, takerLoc: ResolvedLocation): boolean {
+    return taker.remainingWh === 0 || this.grid.getSubstationHeadroomWh(takerLoc) === 0;
   }
 
   /** Fill the taker against one resting order if eligible; true when a trade was made. */
   tryFill(taker: Order, takerLoc: ResolvedLocation, isBuy: boolean, node: BookNode): boolean {
+    const li = node.locIdx;
+    if (this.headroomMark[li] === this.flowMark && this.headroomWh[li]! <= 0) return false;
     const maker = node.order;
     if (maker.owner === taker.owner) return false;
     const buy = isBuy ? taker : maker, sell = isBuy ? maker : taker;
@@ -277,7 +405,7 @@ class BlockRun {
     const headroomWh = this.headroomOf(node.locIdx, takerLoc, isBuy);
     if (headroomWh <= 0) return false;
     const grid = this.grid;
-    const makerLoc = this.resolved[node.locIdx]!;
+    const makerLoc = this.resolved[li] ?? grid.resolveLocation(maker.location);
     const sellerLoc = isBuy ? makerLoc : takerLoc, buyerLoc = isBuy ? takerLoc : makerLoc;
     const price = maker.priceSatangPerKwh;
     const d = sellerLoc.idx === buyerLoc.idx

@@ -9,6 +9,9 @@
  * rest without crossing, half cross the spread and take one resting order
  * (5,000 trades, each with its certificate), so the book stays at ~100k.
  * ops/s = 10,000 / time per block.
+ *
+ * Many blocks with manual timers (min / median / p99):
+ * `deno run node/market/matching_bench.ts --blocks 200`.
  */
 import { GridState } from "./grid_state.ts";
 import type { GridTopology } from "./location.ts";
@@ -94,50 +97,107 @@ function block(n: number, crossing = true): MarketOp[] {
   return ops;
 }
 
-for (
-  const [name, topology] of [
-    ["ample capacity", BIG],
-    ["default topology (substations fill up)", DEFAULT_GRID_TOPOLOGY],
-  ] as const
-) {
-  const s = setup(topology);
-  Deno.bench(
-    `matchBlock: 10,000 orders (50% crossing) on a 100,000-order book, ${name}`,
-    { group: "block" },
-    (b) => {
-      const ops = block(10_000);
-      s.ts += 60_000;
-      b.start();
-      matchBlock(s.book, s.grid, ops, { height: ++s.height, timestampMs: s.ts, params });
-      b.end();
-    },
-  );
+const SCENARIOS = [
+  ["ample capacity", BIG],
+  ["default topology (substations fill up)", DEFAULT_GRID_TOPOLOGY],
+] as const;
+
+type Setup = ReturnType<typeof setup>;
+
+/** Match one block of `ops` (timed part only) and return its duration in ms. */
+function timeBlock(s: Setup, ops: MarketOp[]): number {
+  s.ts += 60_000;
+  const t0 = performance.now();
+  matchBlock(s.book, s.grid, ops, { height: ++s.height, timestampMs: s.ts, params });
+  return performance.now() - t0;
 }
 
-{
-  const s = setup(BIG);
+/** Cancel what a block of resting inserts added (keeps the book at ~100k). */
+function cancelAll(s: Setup, ops: MarketOp[]): void {
+  const cancels: MarketOp[] = ops.map((op) =>
+    op.type === "place" ? { type: "cancel", orderId: op.order.id, owner: op.order.owner } : op
+  );
+  matchBlock(s.book, s.grid, cancels, { height: ++s.height, timestampMs: s.ts, params });
+}
+
+if (Deno.args[0] === "--blocks") {
+  // Manual timers over many blocks: `deno run node/market/matching_bench.ts --blocks 200`.
+  const n = Number(Deno.args[1] ?? 100);
+  const report = (name: string, ms: number[]) => {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const at = (q: number) =>
+      sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+    const f = (x: number) => x.toFixed(1).padStart(6);
+    console.log(
+      `${name.padEnd(58)} min ${f(sorted[0]!)}  median ${f(at(0.5))}  p99 ${f(at(0.99))}  max ${
+        f(sorted[sorted.length - 1]!)
+      } ms  (${Math.round(10_000 / at(0.5) * 1000).toLocaleString("en")} orders/s at the median)`,
+    );
+  };
+  for (const [name, topology] of SCENARIOS) {
+    const s = setup(topology);
+    const ms: number[] = [];
+    for (let i = 0; i < n + 5; i++) {
+      const t = timeBlock(s, block(10_000));
+      if (i >= 5) ms.push(t);
+    }
+    report(`10,000 orders, 50% crossing, ${name}`, ms);
+  }
+  {
+    const s = setup(BIG);
+    const ms: number[] = [];
+    for (let i = 0; i < n + 5; i++) {
+      const ops = block(10_000, false);
+      const t = timeBlock(s, ops);
+      cancelAll(s, ops);
+      if (i >= 5) ms.push(t);
+    }
+    report("10,000 resting inserts (no crossing)", ms);
+  }
+} else {
+  for (const [name, topology] of SCENARIOS) {
+    let s: Setup | undefined;
+    Deno.bench(
+      `matchBlock: 10,000 orders (50% crossing) on a 100,000-order book, ${name}`,
+      { group: "block" },
+      (b) => {
+        s ??= setup(topology);
+        const ops = block(10_000);
+        s.ts += 60_000;
+        b.start();
+        matchBlock(s.book, s.grid, ops, { height: ++s.height, timestampMs: s.ts, params });
+        b.end();
+      },
+    );
+  }
+
+  let inserts: Setup | undefined;
   Deno.bench(
     "matchBlock: 10,000 resting inserts (no crossing) on a 100,000-order book",
     { group: "block" },
     (b) => {
+      inserts ??= setup(BIG);
       const ops = block(10_000, false);
-      s.ts += 60_000;
+      inserts.ts += 60_000;
       b.start();
-      matchBlock(s.book, s.grid, ops, { height: ++s.height, timestampMs: s.ts, params });
+      matchBlock(inserts.book, inserts.grid, ops, {
+        height: ++inserts.height,
+        timestampMs: inserts.ts,
+        params,
+      });
       b.end();
-      // Keep the book at ~100k: cancel what this block added, outside the timing.
-      const cancels: MarketOp[] = ops.map((op) =>
-        op.type === "place" ? { type: "cancel", orderId: op.order.id, owner: op.order.owner } : op
-      );
-      matchBlock(s.book, s.grid, cancels, { height: ++s.height, timestampMs: s.ts, params });
+      cancelAll(inserts, ops);
     },
   );
-}
 
-{
-  const s = setup(BIG);
+  let single: Setup | undefined;
   Deno.bench("matchBlock: 1 order on a 100,000-order book (per-block overhead included)", () => {
-    s.ts += 1;
-    matchBlock(s.book, s.grid, block(1), { height: ++s.height, timestampMs: s.ts, params });
+    single ??= setup(BIG);
+    single.ts += 1;
+    matchBlock(single.book, single.grid, block(1), {
+      height: ++single.height,
+      timestampMs: single.ts,
+      params,
+    });
   });
 }

@@ -5,7 +5,7 @@
  * skip a level whose orders all sit behind a full or halted substation), an
  * id index, and an expiry heap of the order nodes themselves.
  */
-import { BOOK_CORE, type BookCore, BookNode, Level } from "./book_core.ts";
+import { BOOK_CORE, type BookCore, BookNode, hashOrderId, Level } from "./book_core.ts";
 import { MarketError } from "./errors.ts";
 import type { Order, Side } from "./order.ts";
 
@@ -47,7 +47,10 @@ class BookSide {
       const levels = this.levels;
       const last = levels[levels.length - 1];
       // New best price (common for crossing-free inserts at the top): append.
-      if (last === undefined || (this.ascending ? last.priceSatangPerKwh < price : last.priceSatangPerKwh > price)) {
+      if (
+        last === undefined ||
+        (this.ascending ? last.priceSatangPerKwh < price : last.priceSatangPerKwh > price)
+      ) {
         levels.push(l);
       } else {
         levels.splice(this.search(price), 0, l);
@@ -80,7 +83,11 @@ function expiresBefore(a: BookNode, b: BookNode): boolean {
 export class OrderBook {
   readonly #buy = new BookSide("buy");
   readonly #sell = new BookSide("sell");
-  readonly #byId = new Map<string, BookNode>();
+  /** Id index: hashOrderId(id) -> first node of a chain of nodes with that hash. */
+  readonly #byHash = new Map<number, BookNode>();
+  #size = 0;
+  #lastId = "";
+  #lastHash = hashOrderId("");
   readonly #locIndex = new Map<string, number>();
   readonly #locNames: string[] = [];
   #heap: BookNode[] = [];
@@ -100,7 +107,7 @@ export class OrderBook {
         node.level.totalWh -= amountWh;
       },
       unlink: (node) => this.#unlink(node),
-      node: (id) => this.#byId.get(id),
+      node: (id) => this.#find(id),
     };
   }
 
@@ -109,7 +116,9 @@ export class OrderBook {
     const book = new OrderBook();
     const sorted = [...orders];
     let inOrder = true;
-    for (let i = 1; i < sorted.length && inOrder; i++) inOrder = sorted[i - 1]!.seq <= sorted[i]!.seq;
+    for (let i = 1; i < sorted.length && inOrder; i++) {
+      inOrder = sorted[i - 1]!.seq <= sorted[i]!.seq;
+    }
     if (!inOrder) sorted.sort((a, b) => a.seq - b.seq);
     for (const o of sorted) book.insert({ ...o });
     return book;
@@ -117,17 +126,32 @@ export class OrderBook {
 
   /** Number of resting orders. */
   get size(): number {
-    return this.#byId.size;
+    return this.#size;
   }
 
   /** True when an order with this id rests in the book. */
   has(id: string): boolean {
-    return this.#byId.has(id);
+    return this.#find(id) !== undefined;
   }
 
   /** The resting order with this id (the live object; do not mutate outside the matcher). */
   get(id: string): Order | undefined {
-    return this.#byId.get(id)?.order;
+    return this.#find(id)?.order;
+  }
+
+  /** Hash of an id, memoised for the last id (has() then insert() hash once). */
+  #hash(id: string): number {
+    if (id !== this.#lastId) {
+      this.#lastHash = hashOrderId(id);
+      this.#lastId = id;
+    }
+    return this.#lastHash;
+  }
+
+  #find(id: string): BookNode | undefined {
+    let n = this.#byHash.get(this.#hash(id)) ?? null;
+    while (n !== null && n.order.id !== id) n = n.sameHashNext;
+    return n ?? undefined;
   }
 
   /**
@@ -136,7 +160,7 @@ export class OrderBook {
    * The book keeps the object given.
    */
   insert(order: Order): void {
-    if (this.#byId.has(order.id)) {
+    if (this.has(order.id)) {
       throw new MarketError("DUPLICATE_ORDER", `Order ${order.id} is already in the book`, "id");
     }
     this.#insertNode(order);
@@ -150,32 +174,51 @@ export class OrderBook {
       this.#locNames.push(order.location);
       this.#locIndex.set(order.location, locIdx);
     }
-    const node = new BookNode(order, level, locIdx, order.seq, order.expiresAtMs);
+    const idHash = this.#hash(order.id);
+    const node = new BookNode(order, level, locIdx, order.seq, order.expiresAtMs, idHash);
     let after = level.tail;
     while (after !== null && after.seq > node.seq) after = after.prev;
     node.prev = after;
     node.next = after ? after.next : level.head;
-    if (node.next) node.next.prev = node;
-    else level.tail = node;
+    if (node.next) {
+      node.next.prev = node;
+      level.prefixVersion++;
+    } else {
+      level.tail = node;
+    }
     if (after) after.next = node;
     else level.head = node;
     level.count++;
     level.totalWh += order.remainingWh;
     const counts = level.locCounts;
-    while (counts.length <= locIdx) counts.push(-1);
+    while (counts.length <= locIdx) {
+      counts.push(-1);
+      level.locHeads.push(null);
+      level.locTails.push(null);
+    }
     if (counts[locIdx] === -1) {
       counts[locIdx] = 0;
       level.locs.push(locIdx);
     }
     counts[locIdx]!++;
-    this.#byId.set(order.id, node);
+    let locAfter: BookNode | null = level.locTails[locIdx] ?? null;
+    while (locAfter !== null && locAfter.seq > node.seq) locAfter = locAfter.locPrev;
+    node.locPrev = locAfter;
+    node.locNext = locAfter ? locAfter.locNext : level.locHeads[locIdx] ?? null;
+    if (node.locNext) node.locNext.locPrev = node;
+    else level.locTails[locIdx] = node;
+    if (locAfter) locAfter.locNext = node;
+    else level.locHeads[locIdx] = node;
+    node.sameHashNext = this.#byHash.get(idHash) ?? null;
+    this.#byHash.set(idHash, node);
+    this.#size++;
     this.#heapPush(node);
     return node;
   }
 
   /** Remove an order by id; returns it, or undefined when absent. */
   remove(id: string): Order | undefined {
-    const node = this.#byId.get(id);
+    const node = this.#find(id);
     if (!node) return undefined;
     this.#unlink(node);
     return node.order;
@@ -183,7 +226,7 @@ export class OrderBook {
 
   /** Record a fill of `amountWh` on a resting order (and `paidSatang` off a buy's lock). */
   applyFill(order: Order, amountWh: number, paidSatang: number): void {
-    const node = this.#byId.get(order.id)!;
+    const node = this.#find(order.id)!;
     order.remainingWh -= amountWh;
     order.lockedSatang -= paidSatang;
     node.level.totalWh -= amountWh;
@@ -222,7 +265,9 @@ export class OrderBook {
   /** All resting orders sorted by seq (copies): the book's canonical snapshot. */
   snapshot(): Order[] {
     const out: Order[] = [];
-    for (const n of this.#byId.values()) out.push({ ...n.order });
+    for (const head of this.#byHash.values()) {
+      for (let n: BookNode | null = head; n !== null; n = n.sameHashNext) out.push({ ...n.order });
+    }
     return out.sort((a, b) => a.seq - b.seq);
   }
 
@@ -245,8 +290,7 @@ export class OrderBook {
     const out: Order[] = [];
     const h = this.#heap;
     while (h.length > 0 && h[0]!.expiresAtMs <= nowMs) {
-      const node = this.#heapPop();
-      if (node.removed) continue;
+      const node = h[0]!;
       this.#unlink(node);
       out.push(node.order);
     }
@@ -260,54 +304,82 @@ export class OrderBook {
     if (node.next) node.next.prev = node.prev;
     else level.tail = node.prev;
     level.count--;
+    level.prefixVersion++;
     level.totalWh -= node.order.remainingWh;
-    level.locCounts[node.locIdx]!--;
+    const li = node.locIdx;
+    level.locCounts[li]!--;
+    if (node.locPrev) node.locPrev.locNext = node.locNext;
+    else level.locHeads[li] = node.locNext;
+    if (node.locNext) node.locNext.locPrev = node.locPrev;
+    else level.locTails[li] = node.locPrev;
     node.removed = true;
-    this.#byId.delete(node.order.id);
+    this.#size--;
+    const head = this.#byHash.get(node.idHash)!;
+    if (head === node) {
+      if (node.sameHashNext === null) this.#byHash.delete(node.idHash);
+      else this.#byHash.set(node.idHash, node.sameHashNext);
+    } else {
+      let p = head;
+      while (p.sameHashNext !== node) p = p.sameHashNext!;
+      p.sameHashNext = node.sameHashNext;
+    }
     if (level.count === 0) (node.order.side === "buy" ? this.#buy : this.#sell).dropLevel(level);
-    if (this.#heap.length > 2 * this.#byId.size + 1024) this.#rebuildHeap();
+    this.#heapRemove(node);
   }
 
-  #rebuildHeap(): void {
-    this.#heap = this.#heap.filter((n) => !n.removed);
-    for (let i = (this.#heap.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
-  }
+  // Expiry heap ordered by (expiresAtMs, seq); every node knows its index,
+  // so a removed order leaves the heap at once (no stale entries, no
+  // periodic rebuild pauses).
 
   #heapPush(n: BookNode): void {
+    this.#heap.push(n);
+    this.#siftUp(this.#heap.length - 1, n);
+  }
+
+  #heapRemove(n: BookNode): void {
     const h = this.#heap;
-    let i = h.length;
-    h.push(n);
+    const i = n.heapIdx;
+    const last = h.pop()!;
+    n.heapIdx = -1;
+    if (last === n) return;
+    h[i] = last;
+    last.heapIdx = i;
+    if (i > 0 && expiresBefore(last, h[(i - 1) >> 1]!)) this.#siftUp(i, last);
+    else this.#siftDown(i, last);
+  }
+
+  #siftUp(i: number, n: BookNode): void {
+    const h = this.#heap;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = h[p]!;
       if (!expiresBefore(n, parent)) break;
       h[i] = parent;
+      parent.heapIdx = i;
       i = p;
     }
     h[i] = n;
+    n.heapIdx = i;
   }
 
-  #heapPop(): BookNode {
+  #siftDown(i: number, n: BookNode): void {
     const h = this.#heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      this.#siftDown(0);
-    }
-    return top;
-  }
-
-  #siftDown(i: number): void {
-    const h = this.#heap;
+    const len = h.length;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < h.length && expiresBefore(h[l]!, h[m]!)) m = l;
-      if (r < h.length && expiresBefore(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
+      if (l >= len) break;
+      let c = h[l]!;
+      let ci = l;
+      if (r < len && expiresBefore(h[r]!, c)) {
+        c = h[r]!;
+        ci = r;
+      }
+      if (!expiresBefore(c, n)) break;
+      h[i] = c;
+      c.heapIdx = i;
+      i = ci;
     }
+    h[i] = n;
+    n.heapIdx = i;
   }
 }

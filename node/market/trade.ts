@@ -1,9 +1,10 @@
 /**
  * Trades (fills) and their renewable-energy certificate ids.
  */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import type { EnergySource } from "../chain/params.ts";
 import type { DistanceClass } from "./params.ts";
-import { computeSha256HexOfText } from "./sha256_text.ts";
 
 /**
  * One fill between a buy and a sell order. Settlement (applied by the chain):
@@ -68,7 +69,13 @@ export function computeCertificateId(
     | "interval"
   >,
 ): string {
-  const s =
+  const text =
     `gtx-cert-v1|${t.id}|${t.buyOrderId}|${t.sellOrderId}|${t.buyer}|${t.seller}|${t.amountWh}|${t.source}|${t.sellerLocation}|${t.buyerLocation}|${t.interval}`;
-  return computeSha256HexOfText(s);
+  // One reusable buffer: certificate ids are on the matcher's hot path.
+  if (text.length * 3 > certBuffer.length) certBuffer = new Uint8Array(text.length * 3);
+  const { written } = textEncoder.encodeInto(text, certBuffer);
+  return bytesToHex(sha256(certBuffer.subarray(0, written)));
 }
+
+const textEncoder = new TextEncoder();
+let certBuffer = new Uint8Array(512);

@@ -3,35 +3,44 @@
  * the mempool, and the block producer of a single-validator chain. Adapters
  * (REST API, console, p2p) call its methods; it knows nothing of HTTP.
  */
-import {
-  type Block,
-  type BlockHeader,
-  computeBlockHash,
-  computeBlockSigningBytes,
-} from "../chain/block.ts";
-import { buildBlock } from "../chain/build_block.ts";
+import type { Block, BlockHeader } from "../chain/block.ts";
 import { applyTransaction, computeBlockContext } from "../chain/transition.ts";
 import { ChainError } from "../chain/errors.ts";
 import {
   type Account,
   getAccount,
   MemoryState,
-  StateOverlay,
+  type StateChange,
   stateKey,
+  StateOverlay,
+  TRADE_KEY_PREFIX,
   type Validator,
 } from "../chain/state.ts";
-import { parseTransaction, toSignedTxJson, type Tx } from "../chain/transaction.ts";
+import { parseTransaction, signTransaction, type Tx, type TxBody } from "../chain/transaction.ts";
+import type { ChainParams } from "../chain/params.ts";
+import { computeInitialPowState, computeNextPowState, type PowState } from "../consensus/pow.ts";
+import { computeValidatorSet, type ValidatorSet } from "../consensus/validator_set.ts";
+import type { Commit, DuplicateVoteEvidence } from "../consensus/votes.ts";
 import type { NodeConfig } from "../config/node_config.ts";
 import { InlineVerifier, type SignatureVerifier } from "../crypto/ed25519.ts";
-import { toHex } from "../crypto/hex.ts";
 import type { Logger } from "../log/logger.ts";
 import { Mempool } from "../mempool/mempool.ts";
 import { createChainMetrics } from "../metrics/chain_metrics.ts";
 import { createMarketMetrics } from "../metrics/market_metrics.ts";
 import { createRegistry, type Registry } from "../metrics/registry.ts";
 import { ChainStore } from "../storage/chain_store.ts";
+import { MinePool, type Miner } from "../../workers/mine_pool.ts";
+import {
+  buildProposalBlock,
+  type PipelineContext,
+  type PreparedBlock,
+  validateBlock,
+  validateFinalizedBlock,
+} from "./block_pipeline.ts";
+import { ConsensusDriver } from "./consensus_driver.ts";
 import { initChain } from "./init_chain.ts";
 import { MarketRuntime } from "./market_runtime.ts";
+import { computeGridStatusView } from "./market_views.ts";
 import "./modules.ts";
 import type { Wallet } from "./wallet.ts";
 
@@ -52,6 +61,12 @@ export interface NodeOptions {
   registry?: Registry;
 }
 
+/** How often a node whose storage failed tries to resume. */
+export const FAULT_RETRY_MS = 5_000;
+
+/** Lifetime of an evidence transaction this node submits. */
+const EVIDENCE_TX_LIFETIME_MS = 10 * 60_000;
+
 /** Bound on remembered rejections (for GET /transactions/{id}). */
 const MAX_REMEMBERED_REJECTIONS = 100_000;
 
@@ -63,23 +78,31 @@ export class GridNode {
   readonly market: MarketRuntime;
   readonly startedAtMs = Date.now();
   private readonly rejections = new Map<string, { code: string; reason: string }>();
-  private stopping = false;
-  private producerTimer: ReturnType<typeof setTimeout> | undefined;
-  private producing: Promise<void> = Promise.resolve();
+  /** Difficulty state of proof of work after the head (a fold over the headers). */
+  powState: PowState;
+  /** Consensus and network; null until `start`. */
+  driver: ConsensusDriver | null = null;
+  /** Called with transactions admitted locally (not from the network): the p2p relay. */
+  onAdmitted: ((txs: readonly Tx[]) => void) | null = null;
+  private miner: Miner | null = null;
+  /** Hash of the last block built or checked (the market replica is advanced to it). */
+  private lastPrepared: string | null = null;
   /** Set when a storage commit failed: the node stops producing. */
   fault: Error | null = null;
 
   private constructor(
     readonly config: NodeConfig,
     readonly log: Logger,
-    readonly store: ChainStore,
+    public store: ChainStore,
     readonly state: MemoryState,
     public head: { header: BlockHeader; hash: string },
     readonly wallet: Wallet,
     readonly verifier: SignatureVerifier,
     registry: Registry,
     readonly genesisHash: string,
+    powState: PowState,
   ) {
+    this.powState = powState;
     this.registry = registry;
     this.metrics = createChainMetrics(registry);
     this.mempool = new Mempool({ maxTransactions: config.consensus.mempool_max_transactions });
@@ -101,6 +124,7 @@ export class GridNode {
       const rec = head && await store.getBlockRecord(head.height);
       if (!head || !rec) throw new Error(`No chain in ${config.storage.kv_path}`);
       const state = new MemoryState(await store.loadState());
+      const powState = await computePowStateOfChain(store, head.height, state);
       log.info("chain.loaded", {
         height: head.height,
         head: head.hash,
@@ -116,6 +140,7 @@ export class GridNode {
         opts.verifier ?? new InlineVerifier(),
         opts.registry ?? createRegistry(),
         genesisHash,
+        powState,
       );
     } catch (e) {
       store.close();
@@ -132,103 +157,220 @@ export class GridNode {
     return this.getValidators().some((v) => v.publicKey === this.wallet.publicKeyHex);
   }
 
-  /** Starts producing blocks every `block_time_ms` (when this node is the validator). */
-  startProducing(): void {
-    if (!this.isValidator()) {
-      this.log.info("producer.disabled", { reason: "this node's key is not a genesis validator" });
-      return;
-    }
-    this.scheduleNextBlock();
+  /** The voters of the next height (validators by stake, authorities by weight). */
+  getValidatorSet(): ValidatorSet {
+    return computeValidatorSet(this.state);
   }
 
-  private scheduleNextBlock(): void {
-    if (this.stopping || this.fault) return;
-    const due = this.head.header.timestampMs + this.config.consensus.block_time_ms;
-    const wait = Math.max(0, due - Date.now());
-    this.producerTimer = setTimeout(() => {
-      this.producing = this.produceBlock()
-        .catch((e) => this.log.error("block.produce_failed", { error: String(e) }))
-        .finally(() => this.scheduleNextBlock());
-    }, wait);
+  /** `validator` or `authority` when this node's key votes, otherwise the configured node type. */
+  getRole(): string {
+    const set = this.getValidatorSet();
+    const me = this.wallet.publicKeyHex;
+    if (set.isValidator(me)) return "validator";
+    if (set.isVoter(me)) return "authority";
+    return this.config.node.node_type;
   }
 
-  /** Builds, signs, commits and applies the next block. */
-  async produceBlock(): Promise<void> {
+  /** What the block pipeline reads (a live view of this node). */
+  get pipeline(): PipelineContext {
+    // deno-lint-ignore no-this-alias
+    const node = this;
+    return {
+      state: node.state,
+      get head() {
+        return node.head;
+      },
+      get powState() {
+        return node.powState;
+      },
+      wallet: node.wallet,
+      verifier: node.verifier,
+      market: node.market,
+      mempool: node.mempool,
+      getMiner: () => node.miner ??= new MinePool(),
+    };
+  }
+
+  /**
+   * Starts consensus (and the p2p network when `[p2p] enabled`): the node
+   * proposes when it is the round's proposer, votes when its key is a voter,
+   * and follows the chain otherwise.
+   */
+  async start(): Promise<void> {
+    this.driver = await ConsensusDriver.create(this);
+    await this.driver.start();
+  }
+
+  /** Builds the block this node proposes at the head (sealed and signed). */
+  async buildProposal(signal?: AbortSignal): Promise<PreparedBlock | null> {
     const parent = this.head.header;
     const timestampMs = Math.max(Date.now(), parent.timestampMs + 1);
     for (const tx of this.mempool.pruneExpired(timestampMs)) {
       this.recordRejection(tx.id, "EXPIRED", `Transaction expired at ${tx.body.expiresAtMs}`);
     }
-    const buildTimer = this.metrics.blockBuildSeconds.startTimer();
-    const nonceOf = (sender: string) => getAccount(this.state, sender).nonce;
-    const params = this.state.get(stateKey.params()) as {
-      consensus: { maxBlockTransactions: number };
-    };
-    const candidates = this.mempool.selectForBlock(params.consensus.maxBlockTransactions, nonceOf);
-    const market = await this.market.serviceFor(this.head.hash);
-    let built;
+    const end = this.metrics.blockBuildSeconds.startTimer();
     try {
-      built = await buildBlock(this.state, parent, candidates, {
-        timestampMs,
-        proposer: this.wallet.publicKeyHex,
-      }, { market });
+      const p = await buildProposalBlock(this.pipeline, timestampMs, signal);
+      if (p !== null) this.lastPrepared = p.hash;
+      return p;
     } catch (e) {
       this.market.discarded();
       throw e;
+    } finally {
+      end();
     }
-    const hash = computeBlockHash(built.header);
-    const block: Block = {
-      header: built.header,
-      txs: built.included.map(toSignedTxJson),
-      signature: toHex(this.wallet.sign(computeBlockSigningBytes(built.header))),
-    };
-    buildTimer();
+  }
+
+  /** Validates a proposed block on the head (with the local clock check). */
+  async validateProposal(block: Block): Promise<PreparedBlock> {
+    const p = await validateBlock(this.pipeline, block, { nowMs: Date.now() });
+    this.lastPrepared = p.hash;
+    return p;
+  }
+
+  /** Validates a finalized block with its commit (sync). */
+  async validateFinalized(block: Block, commit: Commit | null): Promise<PreparedBlock> {
+    const p = await validateFinalizedBlock(this.pipeline, block, commit);
+    this.lastPrepared = p.hash;
+    return p;
+  }
+
+  /**
+   * Stores a finalized block with its commit, applies it to the state, the
+   * market replica and the mempool. Returns false (and sets `fault`) if
+   * storage failed; the block is then not applied.
+   */
+  async commitPrepared(p: PreparedBlock, commit: Commit | null): Promise<boolean> {
+    const header = p.block.header;
+    if (header.height !== this.head.header.height + 1 || p.parentHash !== this.head.hash) {
+      return header.height <= this.head.header.height;
+    }
+    // The replica was advanced by the last block built or checked; if that
+    // was another block, it is not at this one.
+    if (this.lastPrepared !== p.hash) this.market.discarded();
     const commitTimer = this.metrics.blockCommitSeconds.startTimer();
     try {
       await this.store.commitBlock({
-        block,
-        hash,
-        txIds: built.included.map((t) => t.id),
-        changes: built.changes,
+        block: p.block,
+        hash: p.hash,
+        txIds: p.txs.map((t) => t.id),
+        changes: p.changes,
+        ...(commit === null ? {} : { commit }),
+        // Step 3 (state copy) runs in the background; stop() drains it (issue 8).
+        deferApply: true,
       });
     } catch (e) {
       this.market.discarded();
       this.fault = e as Error;
       this.log.error("storage.commit_failed", {
-        height: built.header.height,
+        height: header.height,
         error: (e as Error).message,
-        action: "block production stopped; restart the node when storage is healthy",
+        action: `block production paused; retrying every ${FAULT_RETRY_MS / 1000} s`,
       });
-      return;
+      return false;
     }
     commitTimer();
-    this.state.apply(built.changes);
-    this.market.committed(hash, built.changes);
-    this.head = { header: built.header, hash };
+    this.state.apply(p.changes);
+    this.market.committed(p.hash, p.changes);
+    this.lastPrepared = null;
+    this.head = { header, hash: p.hash };
+    this.powState = computeNextPowState(this.powState, header, this.getParams());
+    const nonceOf = (sender: string) => getAccount(this.state, sender).nonce;
     const touched = new Set<string>();
-    for (const tx of built.included) {
+    for (const tx of p.txs) {
       this.mempool.remove(tx.id);
       touched.add(tx.sender);
     }
-    for (const { tx, error } of built.rejected) {
+    for (const { tx, error } of p.rejected) {
       this.mempool.remove(tx.id);
       this.recordRejection(tx.id, error.code, error.message);
       touched.add(tx.sender);
     }
     this.mempool.prune(touched, nonceOf);
-    this.metrics.height.set(built.header.height);
-    this.metrics.consensusRounds.inc();
-    this.metrics.txCommitted.inc(built.included.length);
+    this.metrics.height.set(header.height);
+    this.metrics.txCommitted.inc(p.txs.length);
     this.metrics.mempoolSize.set(this.mempool.size);
     this.log.info("block.committed", {
-      height: built.header.height,
-      hash,
-      txs: built.included.length,
-      rejected: built.rejected.length,
+      height: header.height,
+      hash: p.hash,
+      txs: p.txs.length,
+      rejected: p.rejected.length,
+      round: commit?.round ?? 0,
     });
     this.events.dispatchEvent(
-      new CustomEvent<BlockEventDetail>("block", { detail: { block, hash } }),
+      new CustomEvent<BlockEventDetail>("block", { detail: { block: p.block, hash: p.hash } }),
     );
+    this.dispatchMarketEvents(p.changes);
+    return true;
+  }
+
+  /**
+   * After a failed commit (disk full, KV error): reopens the store, finishes
+   * an interrupted commit from the redo log, reloads the committed state if
+   * the failed block did become committed. Stays faulted while storage keeps
+   * failing; the consensus driver retries every FAULT_RETRY_MS.
+   */
+  async recoverFromFault(): Promise<void> {
+    let store: ChainStore | null = null;
+    try {
+      try {
+        this.store.close();
+      } catch { /* already closed */ }
+      store = await ChainStore.open(this.config.storage.kv_path);
+      await store.recover();
+      const head = await store.getHead();
+      const rec = head && await store.getBlockRecord(head.height);
+      if (!head || !rec) throw new Error("the store has no head block");
+      if (head.hash !== this.head.hash) {
+        this.state.entries.clear();
+        for (const [k, v] of await store.loadState()) this.state.entries.set(k, v);
+        this.head = { header: rec.header, hash: rec.hash };
+        this.powState = computeNextPowState(this.powState, rec.header, this.getParams());
+        this.market.rebuild();
+      }
+      this.store = store;
+      this.fault = null;
+      this.log.info("storage.resumed", { height: this.head.header.height });
+    } catch (e) {
+      try {
+        store?.close();
+      } catch { /* ignore */ }
+      this.log.warn("storage.still_failing", {
+        error: (e as Error).message,
+        retry_ms: FAULT_RETRY_MS,
+      });
+    }
+  }
+
+  /** Submits (and gossips) an `evidence` transaction signed by this node's key. */
+  async submitEvidence(evidence: DuplicateVoteEvidence): Promise<string> {
+    const account = getAccount(this.state, this.wallet.address);
+    const tx = signTransaction({
+      kind: "evidence",
+      networkId: this.head.header.networkId,
+      from: this.wallet.publicKeyHex,
+      nonce: this.mempool.nextNonce(this.wallet.address, account.nonce),
+      feeSatang: this.getParams().fees.minTxFeeSatang,
+      expiresAtMs: Date.now() + EVIDENCE_TX_LIFETIME_MS,
+      payload: evidence,
+    } as TxBody, this.wallet.sign);
+    await this.admit(tx);
+    return tx.id;
+  }
+
+  /** "trade" per new trade and "grid" when flows or emergencies changed (console live views). */
+  private dispatchMarketEvents(changes: readonly StateChange[]): void {
+    let gridChanged = false;
+    for (const [key, value] of changes) {
+      if (key.startsWith(TRADE_KEY_PREFIX) && value !== null) {
+        this.events.dispatchEvent(new CustomEvent("trade", { detail: value }));
+      } else if (key === stateKey.gridFlows() || key === stateKey.gridEmergencies()) {
+        gridChanged = true;
+      }
+    }
+    if (gridChanged) {
+      this.events.dispatchEvent(new CustomEvent("grid", { detail: computeGridStatusView(this) }));
+    }
   }
 
   private recordRejection(id: string, code: string, reason: string): void {
@@ -262,6 +404,11 @@ export class GridNode {
    */
   async admitBatch(
     txs: readonly Tx[],
+    opts: {
+      fromNetwork?: boolean;
+      /** Signatures already verified by the verify pool (batch endpoint, workers/verify_pool.ts). */
+      signaturesVerified?: boolean;
+    } = {},
   ): Promise<({ id: string; status: "pending" } | ChainError)[]> {
     const results: ({ id: string; status: "pending" } | ChainError)[] = new Array(txs.length);
     const toVerify: number[] = [];
@@ -296,13 +443,17 @@ export class GridNode {
         toVerify.push(i);
       }
     });
-    const verdicts = toVerify.length === 0 ? [] : await this.verifier.verifyBatch(
-      toVerify.map((i) => ({
-        publicKey: txs[i]!.publicKey,
-        message: txs[i]!.signedBytes,
-        signature: txs[i]!.signature,
-      })),
-    );
+    const verdicts = opts.signaturesVerified
+      ? toVerify.map(() => true)
+      : toVerify.length === 0
+      ? []
+      : await this.verifier.verifyBatch(
+        toVerify.map((i) => ({
+          publicKey: txs[i]!.publicKey,
+          message: txs[i]!.signedBytes,
+          signature: txs[i]!.signature,
+        })),
+      );
     toVerify.forEach((i, k) => {
       const tx = txs[i]!;
       const ok = verdicts[k] === true;
@@ -326,6 +477,10 @@ export class GridNode {
       }
     });
     this.metrics.mempoolSize.set(this.mempool.size);
+    if (!opts.fromNetwork && this.onAdmitted !== null) {
+      const admitted = txs.filter((_, i) => !(results[i] instanceof Error));
+      if (admitted.length > 0) this.onAdmitted(admitted);
+    }
     return results;
   }
 
@@ -347,7 +502,7 @@ export class GridNode {
   }
 
   getParams() {
-    return this.state.get(stateKey.params()) as import("../chain/params.ts").ChainParams;
+    return this.state.get(stateKey.params()) as ChainParams;
   }
 
   getAccount(address: string): Account {
@@ -367,36 +522,77 @@ export class GridNode {
   }
 
   status() {
+    const set = this.getValidatorSet();
+    const consensus = this.driver?.engineStatus() ?? null;
     return {
       node_id: this.config.node.node_id,
       network_id: this.head.header.networkId,
       network_name: this.config.network.network_name,
       node_type: this.config.node.node_type,
-      role: this.isValidator() ? "validator" : this.config.node.node_type,
+      role: this.getRole(),
       version: NODE_VERSION,
       height: this.head.header.height,
       head_hash: this.head.hash,
       head_timestamp_ms: this.head.header.timestampMs,
       state_root: this.head.header.stateRoot,
       genesis_hash: this.genesisHash,
-      peers: 0,
+      peers: this.driver?.peerCount() ?? 0,
+      peer_id: this.driver?.peerId() ?? null,
       mempool_size: this.mempool.size,
       block_time_ms: this.config.consensus.block_time_ms,
       validator_address: this.wallet.address,
-      producing: this.fault === null && this.isValidator(),
+      producing: this.fault === null && set.isVoter(this.wallet.publicKeyHex),
       fault: this.fault?.message ?? null,
       uptime_ms: Date.now() - this.startedAtMs,
+      consensus: consensus === null ? null : {
+        height: consensus.height,
+        round: consensus.round,
+        step: consensus.step,
+        locked_block_hash: consensus.lockedBlockHash,
+        pow_difficulty_bits: this.powState.difficultyBits,
+      },
+      validators: set.validators.map((v) => ({
+        address: v.address,
+        public_key: v.publicKey,
+        power: v.power,
+      })),
+      authorities: set.authorities.map((a) => ({
+        name: a.name,
+        address: a.address,
+        power: a.power,
+      })),
+      total_voting_power: set.totalPower,
     };
   }
 
-  /** Stops producing after the current commit finishes, then closes storage. */
+  /** Stops consensus and the network after the current commit, then closes storage. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.producerTimer);
-    await this.producing;
+    await this.driver?.stop();
+    this.miner?.close();
     this.verifier.close?.();
     this.market.close();
+    // Finish the background step 3 of the last blocks (a failure is redone by recover()).
+    await this.store.drain().catch(() => {});
     this.store.close();
     this.log.info("node.stopped", { height: this.head.header.height });
   }
+}
+
+/**
+ * The PoW state after block `height`: a fold of `computeNextPowState` over
+ * the stored headers 1..height (difficulty is not part of chain state).
+ */
+async function computePowStateOfChain(
+  store: ChainStore,
+  height: number,
+  state: MemoryState,
+): Promise<PowState> {
+  const params = state.get(stateKey.params()) as ChainParams;
+  let pow = computeInitialPowState(params);
+  for (let h = 1; h <= height; h++) {
+    const rec = await store.getBlockRecord(h);
+    if (rec === null) throw new Error(`Block ${h} is missing below the head ${height}`);
+    pow = computeNextPowState(pow, rec.header, params);
+  }
+  return pow;
 }

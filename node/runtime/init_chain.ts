@@ -98,7 +98,11 @@ export async function computeGenesisSpec(
       log.info("keys.authority", { authority: a.name, keystore: path, address: wallet.address });
       publicKey = wallet.publicKeyHex;
       // A dev authority needs a balance to pay transaction fees.
-      accounts.push({ address: wallet.address, balanceSatang: DEV_AUTHORITY_BALANCE_SATANG, energyWh: 0 });
+      accounts.push({
+        address: wallet.address,
+        balanceSatang: DEV_AUTHORITY_BALANCE_SATANG,
+        energyWh: 0,
+      });
     }
     authorities.push({ name: a.name, publicKey, serviceArea: a.service_area });
   }

@@ -5,11 +5,12 @@
  * depend on this object: without it the market hook rebuilds the book from
  * state and computes the same thing.
  */
-import { ORDER_KEY_PREFIX, type MemoryState, type StateChange } from "../chain/state.ts";
+import { type MemoryState, ORDER_KEY_PREFIX, type StateChange } from "../chain/state.ts";
 import type { MarketMatchService } from "../market/chain/market_end_block.ts";
 import { getGridFlows, getGridTopology } from "../market/chain/market_state.ts";
-import type { MarketOp, MatchContext, MatchResult } from "../market/matching.ts";
+import type { MarketOp, MatchContext } from "../market/matching.ts";
 import type { Order } from "../market/order.ts";
+import type { GridTopology } from "../market/location.ts";
 import { InlineMatcher, type Matcher, WorkerMatcher } from "../../workers/match_client.ts";
 import { TRADE_KEY_PREFIX } from "../chain/state.ts";
 import type { Trade } from "../market/trade.ts";
@@ -19,6 +20,8 @@ export class MarketRuntime {
   readonly matcher: Matcher;
   /** Hash of the block whose state the matcher's replica reflects; null = unknown. */
   private replicaAt: string | null = null;
+  /** Topology the replica was loaded with (caps of grid emergencies applied). */
+  private loadedTopology: GridTopology | null = null;
   /** Whether the replica was advanced by a match since the last commit/discard. */
   private advanced = false;
   private readonly metrics: MarketMetrics | undefined;
@@ -31,9 +34,17 @@ export class MarketRuntime {
   ) {
     this.metrics = opts.metrics;
     this.matcher = opts.useWorker ? new WorkerMatcher({ timeoutMs: 30_000 }) : new InlineMatcher();
-    for (const [k, v] of state.entriesWithPrefix(ORDER_KEY_PREFIX)) {
+    this.rebuild();
+  }
+
+  /** Re-reads open orders from the committed state (after it was reloaded); the replica reloads lazily. */
+  rebuild(): void {
+    this.orders.clear();
+    for (const [k, v] of this.state.entriesWithPrefix(ORDER_KEY_PREFIX)) {
       this.orders.set(k.slice(ORDER_KEY_PREFIX.length), v as Order);
     }
+    this.replicaAt = null;
+    this.advanced = false;
   }
 
   /**
@@ -44,18 +55,23 @@ export class MarketRuntime {
   async serviceFor(parentHash: string): Promise<MarketMatchService | undefined> {
     const topology = getGridTopology(this.state);
     if (!topology) return undefined;
-    if (this.replicaAt !== parentHash) {
-      await this.matcher.load(topology, [...this.orders.values()], getGridFlows(this.state));
-      this.replicaAt = parentHash;
-    }
+    if (this.replicaAt !== parentHash) await this.load(topology, parentHash);
     return {
-      match: (ops: MarketOp[], ctx: MatchContext): Promise<MatchResult> => {
+      match: async (ops: MarketOp[], ctx: MatchContext, blockTopology: GridTopology) => {
+        // A cap emergency declared in this block changes the topology the block matches on.
+        if (blockTopology !== this.loadedTopology) await this.load(blockTopology, parentHash);
         this.replicaAt = null; // the replica is now ahead of the committed state
         this.advanced = true;
         const end = this.metrics?.matchingSeconds.startTimer();
-        return this.matcher.match(ops, ctx).finally(() => end?.());
+        return await this.matcher.match(ops, ctx).finally(() => end?.());
       },
     };
+  }
+
+  private async load(topology: GridTopology, at: string): Promise<void> {
+    await this.matcher.load(topology, [...this.orders.values()], getGridFlows(this.state));
+    this.loadedTopology = topology;
+    this.replicaAt = at;
   }
 
   /** The block `hash`, the last one built or checked, was committed with `changes`. */

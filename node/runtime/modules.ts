@@ -14,3 +14,4 @@ import "../api/market_routes.ts";
 import "../governance/register.ts";
 import "../api/governance_routes.ts"; // also registers authority and compliance routes
 import "../api/console_routes.ts";
+import "../api/network_routes.ts";

@@ -40,16 +40,14 @@ export async function startNode(
   }
   const app = createApp(node, { maxBodyBytes: cfg.api.max_body_bytes });
   const http = await startHttpServer(app, cfg.api.host, cfg.api.port);
-  log.info("api.listening", {
-    url: `http://${http.hostname}:${http.port}/api/v1/`,
-    port: http.port,
-  });
-  node.startProducing();
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => resolveFinished = r);
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
+      // Long-lived responses (console SSE streams) close on this, so that
+      // shutdown does not wait for them.
+      node.events.dispatchEvent(new Event("stopping"));
       await http.shutdown();
       await node.stop();
       log.close();
@@ -57,6 +55,7 @@ export async function startNode(
     })();
     return stopping;
   };
+  // Before anything is announced: a SIGTERM right after start-up still stops gracefully.
   if (opts.handleSignals ?? true) {
     const onSignal = (signal: string) => () => {
       log.info("node.signal", { signal });
@@ -64,6 +63,16 @@ export async function startNode(
     };
     Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
     Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+  }
+  log.info("api.listening", {
+    url: `http://${http.hostname}:${http.port}/api/v1/`,
+    port: http.port,
+  });
+  try {
+    await node.start();
+  } catch (e) {
+    await stop();
+    throw e;
   }
   return { node, http, stop, finished };
 }

@@ -52,31 +52,56 @@ export class KvBatch {
     return this.mutations.length;
   }
 
+  /** True when every mutation fits in one atomic commit with `extra` more mutations. */
+  fitsOneCommit(extra = 0): boolean {
+    let bytes = 0;
+    for (const m of this.mutations) bytes += m.bytes;
+    return this.mutations.length + extra <= MAX_MUTATIONS_PER_COMMIT &&
+      bytes + extra * 64 <= MAX_BYTES_PER_COMMIT;
+  }
+
+  /** Adds every mutation to `op` (the caller checked {@link fitsOneCommit}) and empties the batch. */
+  addTo(op: Deno.AtomicOperation): Deno.AtomicOperation {
+    for (const m of this.mutations) {
+      if (m.type === "set") op.set(m.key, m.value);
+      else op.delete(m.key);
+    }
+    this.mutations.length = 0;
+    return op;
+  }
+
   /** Commits everything in as few atomic operations as the limits allow, in order. */
   async flush(): Promise<void> {
+    for (const op of this.groups()) await commitOrThrow(op);
+  }
+
+  /** Splits the mutations into atomic operations under the limits, and empties the batch. */
+  private groups(): Deno.AtomicOperation[] {
+    const ops: Deno.AtomicOperation[] = [];
     let op = this.kv.atomic();
     let count = 0;
     let bytes = 0;
-    const commit = async () => {
-      if (count === 0) return;
-      const res = await op.commit();
-      if (!res.ok) throw new StorageError("COMMIT_FAILED", "KV atomic commit failed");
-      op = this.kv.atomic();
-      count = 0;
-      bytes = 0;
-    };
     for (const m of this.mutations) {
       if (count + 1 > MAX_MUTATIONS_PER_COMMIT || bytes + m.bytes > MAX_BYTES_PER_COMMIT) {
-        await commit();
+        ops.push(op);
+        op = this.kv.atomic();
+        count = 0;
+        bytes = 0;
       }
       if (m.type === "set") op.set(m.key, m.value);
       else op.delete(m.key);
       count++;
       bytes += m.bytes;
     }
-    await commit();
+    if (count > 0) ops.push(op);
     this.mutations.length = 0;
+    return ops;
   }
+}
+
+async function commitOrThrow(op: Deno.AtomicOperation): Promise<void> {
+  const res = await op.commit();
+  if (!res.ok) throw new StorageError("COMMIT_FAILED", "KV atomic commit failed");
 }
 
 /** Splits bytes into chunks that fit one KV value each. */

@@ -20,19 +20,32 @@ export const kvKey = {
   blobChunk: (name: string, i: number) => ["blob", name, i] as const,
   /** `BlockRecord`: header, signature and chunk counts of the block at a height. */
   block: (height: number) => ["block", height] as const,
-  /** Uint8Array: chunk `i` of the CBOR array of a block's transactions (wire form). */
+  /**
+   * Uint8Array: chunk `i` of a block's transactions (wire form): UTF-8 JSON
+   * array when the record's `txEncoding` is "json", else a CBOR array (older stores).
+   */
   blockTxChunk: (height: number, i: number) => ["block_tx", height, i] as const,
-  /** Uint8Array: chunk `i` of the CBOR list of a block's state changes (the redo log). */
+  /** Uint8Array: chunk `i` of the CBOR list of a block's state changes (the redo log; any CBOR map key order). */
   diffChunk: (height: number, i: number) => ["diff", height, i] as const,
   /** number: height of the block with this hash. */
   blockByHash: (hash: string) => ["block_hash", hash] as const,
-  /** `TxLocation`: where a committed transaction is. */
+  /** `TxLocation`: where a committed transaction is (stores written before `txr`/`txp`; read only). */
   tx: (id: string) => ["tx", id] as const,
+  /** Uint8Array: chunk `i` of a block's level-0 transaction index (tx_index.ts), written with the block. */
+  txIndexChunk: (height: number, i: number) => ["txr", height, i] as const,
+  /** Uint8Array: part `i` of the level-1 index page of a bucket, from the fold ending at `foldHeight`. */
+  txFoldPage: (bucket: number, foldHeight: number, i: number) =>
+    ["txp", bucket, foldHeight, i] as const,
+  txFoldPrefix: (bucket: number) => ["txp", bucket] as const,
+  /** number: last height whose level-0 transaction index is folded into `txp` pages. */
+  txFolded: () => ["meta", "txfolded"] as const,
   /** Any: one chain-state entry, keyed by its state key (node/chain/state.ts). */
   state: (stateKey: string) => ["state", stateKey] as const,
   statePrefix: () => ["state"] as const,
   /** Any: a write-only state record (state keys under `log/`, e.g. trades); not loaded at start-up. */
   log: (stateKey: string) => ["log", stateKey] as const,
+  /** `SignedRecord` (signing_record.ts): consensus messages this node signed at its latest height. */
+  signed: () => ["meta", "signed"] as const,
 } as const;
 
 export interface HeadRecord {
@@ -46,6 +59,10 @@ export interface BlockRecord {
   signature: string;
   hash: string;
   txChunks: number;
+  /** Chunks of the level-0 transaction index (`txr`); absent in stores that wrote `tx/<id>` keys. */
+  txIndexChunks?: number;
+  /** Encoding of the `block_tx` chunks: "json", or absent for CBOR (stores written before it). */
+  txEncoding?: "json";
   diffChunks: number;
   /** Finality data (votes/commit) of the consensus layer, if any. */
   commit?: unknown;

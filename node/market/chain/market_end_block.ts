@@ -9,14 +9,15 @@
  */
 import { addChecked } from "../../chain/amounts.ts";
 import type { EnergySource } from "../../chain/params.ts";
-import { type StateOverlay, stateKey } from "../../chain/state.ts";
+import { stateKey, type StateOverlay } from "../../chain/state.ts";
 import { ORDER_KEY_PREFIX } from "../../chain/state.ts";
 import type { BlockContext } from "../../chain/transition.ts";
 import { getAuthorities } from "../../governance/authorities.ts";
 import { getHaltedScopes } from "../../governance/emergencies.ts";
 import { GridState } from "../grid_state.ts";
-import { matchBlock, type MatchContext, type MatchResult, type MarketOp } from "../matching.ts";
+import { type MarketOp, matchBlock, type MatchContext, type MatchResult } from "../matching.ts";
 import type { Order } from "../order.ts";
+import type { GridTopology } from "../location.ts";
 import { OrderBook } from "../order_book.ts";
 import type { Trade } from "../trade.ts";
 import {
@@ -31,7 +32,8 @@ import { getBlockMarketOps } from "./process_market_txs.ts";
 
 /** What the node lends as `ctx.services.market`: matching on a replica at the parent state. */
 export interface MarketMatchService {
-  match(ops: MarketOp[], ctx: MatchContext): Promise<MatchResult>;
+  /** Matches on a replica of the parent state's book, with `topology` (caps applied). */
+  match(ops: MarketOp[], ctx: MatchContext, topology: GridTopology): Promise<MatchResult>;
 }
 
 /** A reader that can list keys by prefix (MemoryState, StateOverlay over it). */
@@ -53,7 +55,7 @@ export async function processMarketEndBlock(state: StateOverlay, ctx: BlockConte
   const service = ctx.services.market as MarketMatchService | undefined;
   let result: MatchResult;
   if (service) {
-    result = await service.match(ops, mctx);
+    result = await service.match(ops, mctx, topology);
   } else {
     const orders: Order[] = [];
     for (const [, v] of (state as unknown as PrefixScan).entriesWithPrefix(ORDER_KEY_PREFIX)) {
@@ -110,7 +112,12 @@ export function applyMatchResult(
   }
 }
 
-function returnSourceEnergy(state: StateOverlay, owner: string, source: EnergySource, wh: number): void {
+function returnSourceEnergy(
+  state: StateOverlay,
+  owner: string,
+  source: EnergySource,
+  wh: number,
+): void {
   const key = stateKey.sourceEnergy(owner);
   const sources = (state.get(key) as SourceBalances | undefined) ?? {};
   state.set(key, { ...sources, [source]: (sources[source] ?? 0) + wh });

@@ -6,6 +6,7 @@ import type { StateReader } from "../../chain/state.ts";
 import { stateKey } from "../../chain/state.ts";
 import type { ChainParams, EnergySource } from "../../chain/params.ts";
 import { getPricingRegulation } from "../../governance/proposal_actions.ts";
+import { getCappedScopes, isUnderScope } from "../../governance/emergencies.ts";
 import { GridState } from "../grid_state.ts";
 import type { GridFlowSnapshot } from "../grid_state.ts";
 import type { GridTopology } from "../location.ts";
@@ -42,8 +43,38 @@ export function getMarketTotals(state: StateReader): MarketTotals {
   return (state.get(stateKey.marketTotals()) as MarketTotals | undefined) ?? EMPTY_MARKET_TOTALS;
 }
 
-export function getGridTopology(state: StateReader): GridTopology | undefined {
+/** The genesis grid topology as declared, without emergency caps. */
+export function getDeclaredGridTopology(state: StateReader): GridTopology | undefined {
   return state.get(stateKey.gridTopology()) as GridTopology | undefined;
+}
+
+const cappedCache = new WeakMap<GridTopology, { key: string; topology: GridTopology }>();
+
+/**
+ * The topology the market works with: the genesis topology with every
+ * substation under a `cap` grid emergency limited to the cap (kW). Cached per
+ * (topology, caps), so the same caps give the same object.
+ */
+export function getGridTopology(state: StateReader): GridTopology | undefined {
+  const declared = getDeclaredGridTopology(state);
+  if (!declared) return undefined;
+  const caps = getCappedScopes(state);
+  if (caps.length === 0) return declared;
+  const key = JSON.stringify(caps);
+  const hit = cappedCache.get(declared);
+  if (hit?.key === key) return hit.topology;
+  const topology: GridTopology = {
+    ...declared,
+    substations: declared.substations.map((s) => {
+      let capacityKw = s.capacityKw;
+      for (const c of caps) {
+        if (isUnderScope(s.id, c.scope)) capacityKw = Math.min(capacityKw, c.capKw);
+      }
+      return capacityKw === s.capacityKw ? s : { ...s, capacityKw };
+    }),
+  };
+  cappedCache.set(declared, { key, topology });
+  return topology;
 }
 
 export function getGridFlows(state: StateReader): GridFlowSnapshot | null {

@@ -7,7 +7,7 @@
 import { addChecked } from "../../chain/amounts.ts";
 import { ChainError } from "../../chain/errors.ts";
 import type { EnergySource } from "../../chain/params.ts";
-import { type StateOverlay, stateKey } from "../../chain/state.ts";
+import { stateKey, type StateOverlay } from "../../chain/state.ts";
 import type { BlockContext } from "../../chain/transition.ts";
 import type { Tx } from "../../chain/transaction.ts";
 import { getAuthorities, getMeter, isRegisteredParticipant } from "../../governance/authorities.ts";
@@ -42,7 +42,9 @@ function toChainError(e: unknown, fieldPrefix = "body.payload"): never {
 
 /** Places a buy or sell limit order: checks it, locks money or energy, queues it for matching. */
 export function processEnergyOrder(state: StateOverlay, tx: Tx, ctx: BlockContext): void {
-  if (tx.body.kind !== "energy_order") throw new Error("processEnergyOrder called with " + tx.body.kind);
+  if (tx.body.kind !== "energy_order") {
+    throw new Error("processEnergyOrder called with " + tx.body.kind);
+  }
   const p = tx.body.payload;
   if (!isRegisteredParticipant(state, tx.sender)) {
     throw new ChainError(
@@ -52,7 +54,9 @@ export function processEnergyOrder(state: StateOverlay, tx: Tx, ctx: BlockContex
     );
   }
   const topology = getGridTopology(state);
-  if (!topology) throw new ChainError("NO_GRID", "The chain has no grid topology", "body.payload.location");
+  if (!topology) {
+    throw new ChainError("NO_GRID", "The chain has no grid topology", "body.payload.location");
+  }
   const params = getMarketParams(state);
   if (p.amountWh < params.minOrderWh || p.amountWh > params.maxOrderWh) {
     throw new ChainError(
@@ -62,17 +66,27 @@ export function processEnergyOrder(state: StateOverlay, tx: Tx, ctx: BlockContex
     );
   }
   if (p.orderExpiresAtMs <= ctx.timestampMs) {
-    throw new ChainError("ORDER_EXPIRED", `Order expired at ${p.orderExpiresAtMs}`, "body.payload.orderExpiresAtMs");
+    throw new ChainError(
+      "ORDER_EXPIRED",
+      `Order expired at ${p.orderExpiresAtMs}`,
+      "body.payload.orderExpiresAtMs",
+    );
   }
   const regulation = getPricingRegulation(state);
-  if (regulation?.priceFloorSatangPerKwh != null && p.priceSatangPerKwh < regulation.priceFloorSatangPerKwh) {
+  if (
+    regulation?.priceFloorSatangPerKwh != null &&
+    p.priceSatangPerKwh < regulation.priceFloorSatangPerKwh
+  ) {
     throw new ChainError(
       "PRICE_BELOW_FLOOR",
       `Price ${p.priceSatangPerKwh} satang/kWh is below the regulated floor ${regulation.priceFloorSatangPerKwh}`,
       "body.payload.priceSatangPerKwh",
     );
   }
-  if (regulation?.priceCeilingSatangPerKwh != null && p.priceSatangPerKwh > regulation.priceCeilingSatangPerKwh) {
+  if (
+    regulation?.priceCeilingSatangPerKwh != null &&
+    p.priceSatangPerKwh > regulation.priceCeilingSatangPerKwh
+  ) {
     throw new ChainError(
       "PRICE_ABOVE_CEILING",
       `Price ${p.priceSatangPerKwh} satang/kWh is above the regulated ceiling ${regulation.priceCeilingSatangPerKwh}`,
@@ -80,22 +94,30 @@ export function processEnergyOrder(state: StateOverlay, tx: Tx, ctx: BlockContex
     );
   }
   if (p.side === "sell" && p.source === null) {
-    throw new ChainError("BAD_ORDER", "A sell order must name its energy source", "body.payload.source");
+    throw new ChainError(
+      "BAD_ORDER",
+      "A sell order must name its energy source",
+      "body.payload.source",
+    );
   }
   const seqKey = stateKey.orderSeq();
   const seq = (state.get(seqKey) as number | undefined) ?? 0;
   let order: Order;
   try {
-    order = createOrder({
-      id: tx.id,
-      owner: tx.sender,
-      side: p.side,
-      amountWh: p.amountWh,
-      priceSatangPerKwh: p.priceSatangPerKwh,
-      source: p.source,
-      location: p.location,
-      expiresAtMs: p.orderExpiresAtMs,
-    }, seq, params);
+    order = createOrder(
+      {
+        id: tx.id,
+        owner: tx.sender,
+        side: p.side,
+        amountWh: p.amountWh,
+        priceSatangPerKwh: p.priceSatangPerKwh,
+        source: p.source,
+        location: p.location,
+        expiresAtMs: p.orderExpiresAtMs,
+      },
+      seq,
+      params,
+    );
     validateOrder(order, params, getTopologyIndex(topology));
   } catch (e) {
     toChainError(e);
@@ -116,7 +138,8 @@ export function processEnergyOrder(state: StateOverlay, tx: Tx, ctx: BlockContex
     });
   } else {
     const source = order.source as EnergySource;
-    const sources = (state.get(stateKey.sourceEnergy(tx.sender)) as SourceBalances | undefined) ?? {};
+    const sources = (state.get(stateKey.sourceEnergy(tx.sender)) as SourceBalances | undefined) ??
+      {};
     const metered = sources[source] ?? 0;
     if (account.energyWh < order.amountWh || metered < order.amountWh) {
       throw new ChainError(
@@ -138,7 +161,9 @@ export function processEnergyOrder(state: StateOverlay, tx: Tx, ctx: BlockContex
 
 /** Cancels the sender's resting order (or one placed earlier in this block). */
 export function processCancelOrder(state: StateOverlay, tx: Tx, ctx: BlockContext): void {
-  if (tx.body.kind !== "cancel_order") throw new Error("processCancelOrder called with " + tx.body.kind);
+  if (tx.body.kind !== "cancel_order") {
+    throw new Error("processCancelOrder called with " + tx.body.kind);
+  }
   const { orderId } = tx.body.payload;
   const ops = getBlockMarketOps(ctx);
   const resting = state.get(stateKey.order(orderId)) as Order | undefined;
@@ -148,10 +173,18 @@ export function processCancelOrder(state: StateOverlay, tx: Tx, ctx: BlockContex
     throw new ChainError("ORDER_NOT_FOUND", `No open order ${orderId}`, "body.payload.orderId");
   }
   if (owner !== tx.sender) {
-    throw new ChainError("NOT_ORDER_OWNER", `Order ${orderId} belongs to ${owner}`, "body.payload.orderId");
+    throw new ChainError(
+      "NOT_ORDER_OWNER",
+      `Order ${orderId} belongs to ${owner}`,
+      "body.payload.orderId",
+    );
   }
   if (ops.some((op) => op.type === "cancel" && op.orderId === orderId)) {
-    throw new ChainError("ORDER_NOT_FOUND", `Order ${orderId} is already being cancelled`, "body.payload.orderId");
+    throw new ChainError(
+      "ORDER_NOT_FOUND",
+      `Order ${orderId} is already being cancelled`,
+      "body.payload.orderId",
+    );
   }
   ops.push({ type: "cancel", orderId, owner });
 }
@@ -169,10 +202,18 @@ interface MeterReadingRecord {
  * counter and time; a repeated or backdated reading is rejected.
  */
 export function processMeterReading(state: StateOverlay, tx: Tx, ctx: BlockContext): void {
-  if (tx.body.kind !== "meter_reading") throw new Error("processMeterReading called with " + tx.body.kind);
+  if (tx.body.kind !== "meter_reading") {
+    throw new Error("processMeterReading called with " + tx.body.kind);
+  }
   const { meterId, totalWh, readAtMs, location } = tx.body.payload;
   const meter = getMeter(state, meterId);
-  if (!meter) throw new ChainError("UNKNOWN_METER", `Meter ${meterId} is not registered`, "body.payload.meterId");
+  if (!meter) {
+    throw new ChainError(
+      "UNKNOWN_METER",
+      `Meter ${meterId} is not registered`,
+      "body.payload.meterId",
+    );
+  }
   const registrar = getAuthorities(state).find((a) => a.name === meter.registeredBy);
   const meterKey = (meter as { publicKey?: string }).publicKey;
   if (tx.body.from !== meterKey && tx.sender !== registrar?.address) {
@@ -190,7 +231,11 @@ export function processMeterReading(state: StateOverlay, tx: Tx, ctx: BlockConte
     );
   }
   if (readAtMs > ctx.timestampMs) {
-    throw new ChainError("READING_IN_FUTURE", `Reading time ${readAtMs} is after the block time`, "body.payload.readAtMs");
+    throw new ChainError(
+      "READING_IN_FUTURE",
+      `Reading time ${readAtMs} is after the block time`,
+      "body.payload.readAtMs",
+    );
   }
   const key = stateKey.meterReading(meterId);
   const last = state.get(key) as MeterReadingRecord | undefined;
@@ -203,7 +248,11 @@ export function processMeterReading(state: StateOverlay, tx: Tx, ctx: BlockConte
   }
   const producedWh = totalWh - (last?.totalWh ?? 0);
   if (producedWh <= 0) {
-    throw new ChainError("STALE_READING", "A first reading must be above 0 Wh", "body.payload.totalWh");
+    throw new ChainError(
+      "STALE_READING",
+      "A first reading must be above 0 Wh",
+      "body.payload.totalWh",
+    );
   }
   state.set(key, { totalWh, readAtMs, height: ctx.height } satisfies MeterReadingRecord);
   const owner = state.getAccount(meter.owner);

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { hashOrderId } from "./book_core.ts";
+import type { Order } from "./order.ts";
+import { OrderBook } from "./order_book.ts";
+
+const o = (id: string, seq: number, location = "BKK-01-SUB001"): Order => ({
+  id,
+  owner: "a",
+  side: "sell",
+  amountWh: 100,
+  remainingWh: 100,
+  priceSatangPerKwh: 50 + (seq % 3),
+  source: "solar",
+  location,
+  seq,
+  expiresAtMs: 1e12 + (seq % 5),
+  lockedSatang: 0,
+});
+
+/** Ids whose hashOrderId collide, found by search. */
+function collidingIds(count: number): string[] {
+  const seen = new Map<number, string[]>();
+  for (let i = 0;; i++) {
+    const id = `c${i}`;
+    const h = hashOrderId(id);
+    const list = seen.get(h) ?? [];
+    list.push(id);
+    seen.set(h, list);
+    if (list.length === count) return list;
+  }
+}
+
+Deno.test("order book id index: ids with the same hash stay distinct through insert/get/remove/expiry", () => {
+  const [a, b] = collidingIds(2) as [string, string];
+  assert.equal(hashOrderId(a), hashOrderId(b));
+  const book = new OrderBook();
+  book.insert(o(a, 1));
+  book.insert(o(b, 2, "BKK-02-SUB001"));
+  assert.equal(book.size, 2);
+  assert.equal(book.get(a)?.id, a);
+  assert.equal(book.get(b)?.id, b);
+  assert.throws(() => book.insert(o(a, 9)), /already/);
+  assert.equal(book.has(`${a}x`), false);
+  // Remove the chain's second node, re-insert it as head, remove the head, then the last.
+  assert.equal(book.remove(a)?.id, a);
+  assert.ok(!book.has(a) && book.has(b));
+  book.insert(o(a, 3));
+  assert.equal(book.remove(a)?.id, a);
+  assert.equal(book.get(b)?.id, b);
+  assert.deepEqual(book.snapshot().map((x) => x.id), [b]);
+  book.insert(o(a, 4));
+  assert.deepEqual(book.popExpired(2e12).map((x) => x.id), [b, a]);
+  assert.equal(book.size, 0);
+  assert.deepEqual(book.depth("sell", 5), []);
+});
+
+Deno.test("order book: seq order within a level is kept for out-of-order inserts (level and per-location lists)", () => {
+  const book = new OrderBook();
+  const seqs = [5, 2, 9, 1, 7, 3];
+  seqs.forEach((s, i) =>
+    book.insert({
+      ...o(`x${s}`, s, i % 2 ? "BKK-01-SUB002" : "BKK-01-SUB001"),
+      priceSatangPerKwh: 50,
+    })
+  );
+  assert.deepEqual(book.list("sell").map((x) => x.seq), [1, 2, 3, 5, 7, 9]);
+  book.remove("x3");
+  book.remove("x1");
+  assert.deepEqual(book.list("sell").map((x) => x.seq), [2, 5, 7, 9]);
+  assert.deepEqual(book.depth("sell", 1), [{ priceSatangPerKwh: 50, amountWh: 400, orders: 4 }]);
+});

@@ -1,0 +1,203 @@
+/**
+ * The node's block work on top of its head: build a proposal (seal it with
+ * proof of work when it carries energy transactions, sign it), validate a
+ * block from the network (signatures, proposer, seal, timestamp, transition),
+ * and import a finalized block with its commit (sync). Results are
+ * `PreparedBlock`s that the node commits when consensus says so.
+ */
+import { type Block, computeBlockHash, computeBlockSigningBytes } from "../chain/block.ts";
+import { buildBlock } from "../chain/build_block.ts";
+import { ChainError } from "../chain/errors.ts";
+import { getAccount, type MemoryState, type StateChange, stateKey } from "../chain/state.ts";
+import { parseTransaction, toSignedTxJson, type Tx } from "../chain/transaction.ts";
+import { processBlock } from "../chain/transition.ts";
+import type { ChainParams } from "../chain/params.ts";
+import {
+  checkBlockSeal,
+  computePowTargetMs,
+  computePreSealHash,
+  isSealRequired,
+  type PowState,
+} from "../consensus/pow.ts";
+import { checkBlockTimestamp } from "../consensus/timestamps.ts";
+import { computeValidatorSet } from "../consensus/validator_set.ts";
+import { type Commit, getVoteVerifyItem, verifyCommit } from "../consensus/votes.ts";
+import type { SignatureVerifier, VerifyItem } from "../crypto/ed25519.ts";
+import { fromHex, toHex } from "../crypto/hex.ts";
+import type { Mempool } from "../mempool/mempool.ts";
+import type { Miner } from "../../workers/mine_pool.ts";
+import type { MarketRuntime } from "./market_runtime.ts";
+import type { Wallet } from "./wallet.ts";
+
+/** A block checked (or built) on top of the head, ready to commit. */
+export interface PreparedBlock {
+  block: Block;
+  hash: string;
+  txs: Tx[];
+  changes: StateChange[];
+  /** Transactions the builder dropped (only for blocks this node built). */
+  rejected: { tx: Tx; error: ChainError }[];
+  /** Hash of the parent (the head it was prepared on). */
+  parentHash: string;
+}
+
+/** What the pipeline reads from the node. */
+export interface PipelineContext {
+  state: MemoryState;
+  head: { header: Block["header"]; hash: string };
+  powState: PowState;
+  wallet: Wallet;
+  verifier: SignatureVerifier;
+  market: MarketRuntime;
+  mempool: Mempool;
+  getMiner(): Miner;
+}
+
+function paramsOf(state: MemoryState): ChainParams {
+  return state.get(stateKey.params()) as ChainParams;
+}
+
+/** Delay between a committed block and the start of the next height. */
+export function computeNextStartDelayMs(state: MemoryState, sealed: boolean): number {
+  const params = paramsOf(state);
+  return sealed ? computePowTargetMs(params) : params.consensus.blockTimeMs;
+}
+
+/**
+ * Builds the next block from the mempool, seals it if it carries energy
+ * transactions (difficulty from the PoW state, nonce from the miner), signs it.
+ * Resolves null if mining was aborted.
+ */
+export async function buildProposalBlock(
+  ctx: PipelineContext,
+  timestampMs: number,
+  signal?: AbortSignal,
+): Promise<PreparedBlock | null> {
+  const parent = ctx.head.header;
+  const nonceOf = (sender: string) => getAccount(ctx.state, sender).nonce;
+  const params = paramsOf(ctx.state);
+  const candidates = ctx.mempool.selectForBlock(params.consensus.maxBlockTransactions, nonceOf);
+  const market = await ctx.market.serviceFor(ctx.head.hash);
+  const built = await buildBlock(ctx.state, parent, candidates, {
+    timestampMs,
+    proposer: ctx.wallet.publicKeyHex,
+  }, { market });
+  let header = built.header;
+  if (isSealRequired(built.included.map((t) => t.body.kind))) {
+    header = { ...header, difficulty: ctx.powState.difficultyBits };
+    const nonce = await ctx.getMiner().mine(computePreSealHash(header), header.difficulty, signal);
+    if (nonce === null) return null;
+    header = { ...header, seal: String(nonce) };
+  }
+  const block: Block = {
+    header,
+    txs: built.included.map(toSignedTxJson),
+    signature: toHex(ctx.wallet.sign(computeBlockSigningBytes(header))),
+  };
+  return {
+    block,
+    hash: computeBlockHash(header),
+    txs: built.included,
+    changes: built.changes,
+    rejected: built.rejected,
+    parentHash: ctx.head.hash,
+  };
+}
+
+/** Options of {@link validateBlock}. */
+export interface ValidateOptions {
+  /** Local clock for the future-drift check (proposals only; never for finalized blocks). */
+  nowMs?: number;
+  /** More signatures to verify in the same batch (a commit's precommits). */
+  extraSignatures?: VerifyItem[];
+}
+
+/**
+ * Checks a block from the network on top of the head: transaction shapes,
+ * every signature (block, transactions, extras) in one batch, proposer in the
+ * validator set, seal and difficulty, timestamp, and the state transition.
+ * @throws ChainError / ConsensusError with the reason
+ */
+export async function validateBlock(
+  ctx: PipelineContext,
+  block: Block,
+  opts: ValidateOptions = {},
+): Promise<PreparedBlock> {
+  const header = block.header;
+  const parent = ctx.head.header;
+  const hash = computeBlockHash(header);
+  if (header.height !== parent.height + 1 || header.prevHash !== ctx.head.hash) {
+    throw new ChainError("PARENT_UNKNOWN", `Block ${header.height} does not extend the head`);
+  }
+  const set = computeValidatorSet(ctx.state);
+  if (!set.isValidator(header.proposer)) {
+    throw new ChainError("BAD_PROPOSER", `Block ${header.height} proposer is not a validator`);
+  }
+  const txs = block.txs.map((t, i) => {
+    try {
+      return parseTransaction(t);
+    } catch (e) {
+      throw new ChainError("BAD_TRANSACTION", `Transaction ${i}: ${(e as Error).message}`);
+    }
+  });
+  const items: VerifyItem[] = [
+    {
+      publicKey: fromHex(header.proposer),
+      message: computeBlockSigningBytes(header),
+      signature: fromHex(block.signature),
+    },
+    ...txs.map((t) => ({ publicKey: t.publicKey, message: t.signedBytes, signature: t.signature })),
+    ...(opts.extraSignatures ?? []),
+  ];
+  const ok = await ctx.verifier.verifyBatch(items);
+  const bad = ok.indexOf(false);
+  if (bad === 0) {
+    throw new ChainError("BAD_SIGNATURE", `Block ${header.height} signature is invalid`);
+  }
+  if (bad > 0 && bad <= txs.length) {
+    throw new ChainError("BAD_SIGNATURE", `Transaction ${bad - 1} of block ${header.height}`);
+  }
+  if (bad > txs.length) throw new ChainError("BAD_SIGNATURE", "A precommit signature is invalid");
+  checkBlockSeal(header, txs.map((t) => t.body.kind), ctx.powState);
+  if (opts.nowMs !== undefined) {
+    checkBlockTimestamp(header, parent, opts.nowMs, paramsOf(ctx.state).consensus.maxFutureDriftMs);
+  }
+  const market = await ctx.market.serviceFor(ctx.head.hash);
+  try {
+    const result = await processBlock(ctx.state, parent, header, txs, { market });
+    // Stored in the canonical wire form, whatever extra the sender's encoding held.
+    const stored: Block = { header, txs: txs.map(toSignedTxJson), signature: block.signature };
+    return {
+      block: stored,
+      hash,
+      txs,
+      changes: result.changes,
+      rejected: [],
+      parentHash: ctx.head.hash,
+    };
+  } catch (e) {
+    ctx.market.discarded();
+    throw e;
+  }
+}
+
+/**
+ * Checks a finalized block received by sync: its commit must carry > 2/3 of
+ * the voting power of the head's validator set with valid signatures, then
+ * everything `validateBlock` checks (except the clock).
+ * @throws ChainError / ConsensusError (`BAD_COMMIT`)
+ */
+export async function validateFinalizedBlock(
+  ctx: PipelineContext,
+  block: Block,
+  commit: Commit | null,
+): Promise<PreparedBlock> {
+  const hash = computeBlockHash(block.header);
+  if (commit === null || commit.height !== block.header.height) {
+    throw new ChainError("BAD_COMMIT", `Block ${block.header.height} comes without its commit`);
+  }
+  verifyCommit(computeValidatorSet(ctx.state), block.header.networkId, hash, commit);
+  return await validateBlock(ctx, block, {
+    extraSignatures: commit.precommits.map(getVoteVerifyItem),
+  });
+}

@@ -1,0 +1,499 @@
+/**
+ * Glue between the consensus engine (pure state machine), the node (blocks,
+ * state, storage) and the network: feeds the engine events (start, proposals,
+ * votes, timeouts, build and validation results) and carries out its actions.
+ *
+ * All chain work (build, validate, commit, sync import) runs one task at a
+ * time on `#chain`, so the state, the market replica and the head never see
+ * two blocks at once. Engine events are handled synchronously as they come.
+ * Our own proposals and votes are recorded in KV before they leave the node,
+ * so a restarted validator never signs a conflicting message.
+ */
+import type { Block } from "../chain/block.ts";
+import { computeBlockHash } from "../chain/block.ts";
+import {
+  computeDefaultTimeouts,
+  type ConsensusAction,
+  ConsensusEngine,
+  type ConsensusEvent,
+  type EngineStatus,
+} from "../consensus/engine.ts";
+import {
+  type Commit,
+  type DuplicateVoteEvidence,
+  getProposalVerifyItem,
+  getVoteVerifyItem,
+  type Proposal,
+  type Vote,
+} from "../consensus/votes.ts";
+import { fromHex } from "../crypto/hex.ts";
+import { computeBlockSigningBytes } from "../chain/block.ts";
+import { createNetworkMetrics, type NetworkMetrics } from "../metrics/network_metrics.ts";
+import type { Verdict } from "../p2p/p2p_node.ts";
+import {
+  loadSignedRecord,
+  saveSignedRecord,
+  type SignedEntry,
+  type SignedRecord,
+} from "../storage/signing_record.ts";
+import { computeNextStartDelayMs, type PreparedBlock } from "./block_pipeline.ts";
+import { FAULT_RETRY_MS, type GridNode } from "./grid_node.ts";
+import { NodeNetwork } from "./network.ts";
+import { syncFromPeers } from "./sync.ts";
+import type { BlockWithCommit } from "./wire_messages.ts";
+
+/** A block the node holds for the current or next height. */
+interface HeldBlock {
+  block: Block;
+  prepared: PreparedBlock | null;
+  seenAtMs: number;
+}
+
+/** The engine, the network and the chain task queue of one node. */
+export class ConsensusDriver {
+  readonly network: NodeNetwork | null;
+  readonly metrics: NetworkMetrics;
+  #engine: ConsensusEngine;
+  #chain: Promise<unknown> = Promise.resolve();
+  #blocks = new Map<string, HeldBlock>();
+  /** Blocks the engine asked to validate that we do not hold yet. */
+  #missing = new Set<string>();
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
+  #syncTimer: ReturnType<typeof setInterval> | undefined;
+  #mining: AbortController | null = null;
+  #signed: SignedRecord;
+  #signedWrite: Promise<void> = Promise.resolve();
+  #stopped = false;
+  #syncing = false;
+  /** Highest height peers are known to have finalized (from their messages). */
+  #peerHeightHint = 0;
+  #lastProgressMs = 0;
+  /** Double-signing proofs waiting for their height to be committed. */
+  #evidence: DuplicateVoteEvidence[] = [];
+
+  private constructor(readonly node: GridNode, signed: SignedRecord | null) {
+    this.#signed = signed ?? { height: -1, entries: [] };
+    this.#engine = this.#createEngine();
+    this.network = null;
+    this.metrics = createNetworkMetrics(node.registry, () => this.peerCount());
+  }
+
+  /** Creates the driver and, when `[p2p] enabled`, its network (not started). */
+  static async create(node: GridNode): Promise<ConsensusDriver> {
+    const driver = new ConsensusDriver(node, await loadSignedRecord(node.store.kv));
+    if (node.config.p2p.enabled) {
+      (driver as { network: NodeNetwork | null }).network = await NodeNetwork.create(node, {
+        onVote: (v) => driver.#onVote(v),
+        onProposal: (p, b) => driver.#onProposal(p, b),
+        onCommittedBlock: (b, c) => driver.#onCommittedBlock(b, c),
+      });
+    }
+    return driver;
+  }
+
+  #createEngine(): ConsensusEngine {
+    const node = this.node;
+    return new ConsensusEngine({
+      networkId: node.head.header.networkId,
+      signer: { publicKey: node.wallet.publicKeyHex, sign: node.wallet.sign },
+      timeouts: computeDefaultTimeouts(node.config.consensus.block_time_ms),
+    });
+  }
+
+  /** Starts the network, then consensus at the height after the head. */
+  async start(): Promise<void> {
+    if (this.network) {
+      await this.network.start();
+      this.node.log.info("p2p.listening", {
+        peer_id: this.network.peerId,
+        addresses: this.network.multiaddrs().join(","),
+      });
+      const every = Math.max(500, this.node.config.consensus.block_time_ms);
+      this.#syncTimer = setInterval(() => this.#maybeSync(), every);
+    }
+    this.#startHeight();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#syncTimer);
+    clearTimeout(this.#startTimer);
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#mining?.abort();
+    await this.network?.stop().catch(() => {});
+    await this.#chain.catch(() => {});
+    await this.#signedWrite.catch(() => {});
+  }
+
+  engineStatus(): EngineStatus {
+    return this.#engine.status;
+  }
+
+  peerCount(): number {
+    return this.network?.peerCount() ?? 0;
+  }
+
+  peerId(): string | null {
+    return this.network?.peerId ?? null;
+  }
+
+  /** Runs `fn` after every chain task queued before it. */
+  #runChain<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(() => (this.#stopped ? undefined as T : fn()));
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  #feed(event: ConsensusEvent): void {
+    if (this.#stopped) return;
+    for (const action of this.#engine.handle(event)) this.#perform(action);
+  }
+
+  /** Submits the evidence whose height is committed (an `evidence` tx needs a past height). */
+  #submitEvidence(): void {
+    const head = this.node.head.header.height;
+    const ready = this.#evidence.filter((e) => e.voteA.height <= head);
+    this.#evidence = this.#evidence.filter((e) => e.voteA.height > head);
+    for (const evidence of ready) {
+      this.node.submitEvidence(evidence).then(
+        (id) => this.node.log.info("consensus.evidence_submitted", { tx: id }),
+        (e) => this.node.log.warn("consensus.evidence_failed", { error: String(e) }),
+      );
+    }
+  }
+
+  #startHeight(): void {
+    if (this.#stopped || this.node.fault) return;
+    this.#submitEvidence();
+    clearTimeout(this.#startTimer);
+    this.#mining?.abort();
+    this.#mining = null;
+    const head = this.node.head;
+    for (const [hash, held] of this.#blocks) {
+      if (held.block.header.height <= head.header.height) this.#blocks.delete(hash);
+    }
+    this.#missing.clear();
+    this.#feed({
+      type: "start",
+      height: head.header.height + 1,
+      prevHash: head.hash,
+      validators: this.node.getValidatorSet(),
+    });
+  }
+
+  /** Starts the next height at the head's timestamp + block time (or the PoW target). */
+  #scheduleStart(): void {
+    clearTimeout(this.#startTimer);
+    const head = this.node.head.header;
+    const due = head.timestampMs + computeNextStartDelayMs(this.node.state, head.difficulty > 0);
+    this.#startTimer = setTimeout(() => this.#startHeight(), Math.max(0, due - Date.now()));
+  }
+
+  #perform(a: ConsensusAction): void {
+    switch (a.type) {
+      case "newRound":
+        this.node.metrics.consensusRounds.inc();
+        if (a.round > 0) {
+          this.node.log.info("consensus.round", { height: a.height, round: a.round });
+        }
+        break;
+      case "buildProposal":
+        void this.#runChain(() => this.#build(a.height, a.round));
+        break;
+      case "broadcastProposal":
+        void this.#broadcastProposal(a.proposal);
+        break;
+      case "validateProposal":
+        void this.#runChain(() => this.#validate(a.height, a.blockHash));
+        break;
+      case "broadcastVote":
+        void this.#broadcastVote(a.vote);
+        break;
+      case "scheduleTimeout": {
+        const t = setTimeout(() => {
+          this.#timers.delete(t);
+          this.#feed({ type: "timeout", step: a.step, height: a.height, round: a.round });
+        }, a.delayMs);
+        this.#timers.add(t);
+        break;
+      }
+      case "commit":
+        void this.#runChain(() => this.#commit(a));
+        break;
+      case "syncNeeded":
+        this.#peerHeightHint = Math.max(this.#peerHeightHint, a.peerHeight - 1);
+        break;
+      case "evidence":
+        this.metrics.evidence.inc();
+        this.node.log.warn("consensus.equivocation", {
+          validator: a.evidence.voteA.validator,
+          height: a.evidence.voteA.height,
+          round: a.evidence.voteA.round,
+          type: a.evidence.voteA.type,
+        });
+        // Evidence must be from a past height: kept until its height is committed.
+        this.#evidence.push(a.evidence);
+        this.#submitEvidence();
+        break;
+    }
+  }
+
+  async #build(height: number, round: number): Promise<void> {
+    const st = this.#engine.status;
+    if (st.height !== height || st.round !== round || height !== this.node.head.header.height + 1) {
+      return;
+    }
+    this.#mining?.abort();
+    const mining = this.#mining = new AbortController();
+    let p: PreparedBlock | null;
+    try {
+      p = await this.node.buildProposal(mining.signal);
+    } catch (e) {
+      this.node.log.error("block.build_failed", { height, error: String(e) });
+      return;
+    }
+    if (p === null || p.block.header.height !== this.node.head.header.height + 1) return;
+    this.#blocks.set(p.hash, { block: p.block, prepared: p, seenAtMs: performance.now() });
+    this.#feed({ type: "proposalBuilt", height, round, blockHash: p.hash });
+  }
+
+  async #validate(height: number, blockHash: string): Promise<void> {
+    if (height !== this.node.head.header.height + 1) return;
+    const held = this.#blocks.get(blockHash);
+    if (held === undefined) {
+      this.#missing.add(blockHash);
+      return;
+    }
+    let valid = false;
+    if (held.prepared !== null && held.prepared.parentHash === this.node.head.hash) {
+      valid = true;
+    } else {
+      try {
+        held.prepared = await this.node.validateProposal(held.block);
+        valid = true;
+      } catch (e) {
+        this.node.log.warn("block.invalid_proposal", {
+          height,
+          hash: blockHash,
+          error: (e as Error).message,
+        });
+      }
+    }
+    this.#feed({ type: "proposalValidity", height, blockHash, valid });
+  }
+
+  async #commit(a: Extract<ConsensusAction, { type: "commit" }>): Promise<void> {
+    const head = this.node.head;
+    if (a.height !== head.header.height + 1) return;
+    const held = this.#blocks.get(a.blockHash);
+    if (held === undefined) return;
+    const commit: Commit = {
+      height: a.height,
+      round: a.round,
+      blockHash: a.blockHash,
+      precommits: a.precommits,
+    };
+    try {
+      held.prepared ??= await this.node.validateFinalized(held.block, commit);
+      if (held.prepared.parentHash !== head.hash) {
+        held.prepared = await this.node.validateFinalized(held.block, commit);
+      }
+    } catch (e) {
+      // Cannot happen for a block we validated; sync will fetch it.
+      this.node.log.error("block.commit_invalid", { height: a.height, error: String(e) });
+      return;
+    }
+    const ok = await this.node.commitPrepared(held.prepared, commit);
+    if (!ok) {
+      if (this.node.fault) this.#scheduleRecovery();
+      return;
+    }
+    this.metrics.finalitySeconds.observe((performance.now() - held.seenAtMs) / 1000);
+    this.#lastProgressMs = Date.now();
+    if (held.block.header.proposer === this.node.wallet.publicKeyHex) {
+      this.network?.publishCommittedBlock(held.block, commit);
+    }
+    this.#scheduleStart();
+  }
+
+  #scheduleRecovery(): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      void this.#runChain(async () => {
+        await this.node.recoverFromFault();
+        if (this.node.fault) return this.#scheduleRecovery();
+        // A fresh engine: the old one is finished with the height that failed.
+        this.#engine = this.#createEngine();
+        this.#startHeight();
+      });
+    }, FAULT_RETRY_MS);
+    this.#timers.add(t);
+  }
+
+  // ---- our own messages: recorded before they leave the node -------------
+
+  /**
+   * Whether we may send our message at (height, round, step): never a
+   * different one at a position already signed, never one of an earlier round
+   * of a height (after a restart). Records and persists a new position.
+   */
+  async #guard(
+    height: number,
+    round: number,
+    step: 0 | 1 | 2,
+    hash: string | null,
+  ): Promise<boolean> {
+    const rec = this.#signed;
+    if (rec.height > height) return false;
+    if (rec.height === height) {
+      const same = rec.entries.find((e) => e.round === round && e.step === step);
+      if (same !== undefined) {
+        if (same.blockHash !== hash) return false;
+        await this.#signedWrite;
+        return true;
+      }
+      if (rec.entries.some((e) => e.round > round)) return false;
+    }
+    const entry: SignedEntry = { round, step, blockHash: hash };
+    this.#signed = rec.height === height
+      ? { height, entries: [...rec.entries, entry] }
+      : { height, entries: [entry] };
+    const snapshot = this.#signed;
+    const kv = this.node.store.kv;
+    this.#signedWrite = this.#signedWrite.catch(() => {}).then(() =>
+      saveSignedRecord(kv, snapshot)
+    );
+    try {
+      await this.#signedWrite;
+      return true;
+    } catch (e) {
+      this.node.log.error("consensus.sign_record_failed", { height, error: String(e) });
+      return false;
+    }
+  }
+
+  async #broadcastProposal(p: Proposal): Promise<void> {
+    if (!await this.#guard(p.height, p.round, 0, p.blockHash)) return;
+    const held = this.#blocks.get(p.blockHash);
+    if (held) this.network?.publishProposal(p, held.block);
+  }
+
+  async #broadcastVote(v: Vote): Promise<void> {
+    if (v.validator === this.node.wallet.publicKeyHex) {
+      const step = v.type === "prevote" ? 1 : 2;
+      if (!await this.#guard(v.height, v.round, step, v.blockHash)) return;
+    }
+    this.network?.publishVote(v);
+  }
+
+  // ---- messages from the network ------------------------------------------
+
+  async #onVote(vote: Vote): Promise<Verdict> {
+    if (vote.networkId !== this.node.head.header.networkId) return "reject";
+    const [ok] = await this.node.verifier.verifyBatch([getVoteVerifyItem(vote)]);
+    if (!ok) return "reject";
+    const next = this.node.head.header.height + 1;
+    if (vote.height > next) this.#peerHeightHint = Math.max(this.#peerHeightHint, vote.height - 1);
+    this.#feed({ type: "vote", vote });
+    return vote.height >= next - 1 && vote.height <= next + 1 ? "accept" : "ignore";
+  }
+
+  async #onProposal(p: Proposal, block: Block): Promise<Verdict> {
+    if (p.networkId !== this.node.head.header.networkId) return "reject";
+    const hash = computeBlockHash(block.header);
+    if (hash !== p.blockHash || block.header.height !== p.height) return "reject";
+    const ok = await this.node.verifier.verifyBatch([
+      getProposalVerifyItem(p),
+      {
+        publicKey: fromHex(block.header.proposer),
+        message: computeBlockSigningBytes(block.header),
+        signature: fromHex(block.signature),
+      },
+    ]);
+    if (!ok[0] || !ok[1]) return "reject";
+    const next = this.node.head.header.height + 1;
+    if (p.height > next) {
+      this.#peerHeightHint = Math.max(this.#peerHeightHint, p.height - 1);
+      return "ignore";
+    }
+    if (p.height < next) return "ignore";
+    if (!this.#blocks.has(hash)) {
+      this.#blocks.set(hash, { block, prepared: null, seenAtMs: performance.now() });
+    }
+    this.#feed({ type: "proposal", proposal: p });
+    if (this.#missing.delete(hash)) {
+      void this.#runChain(() => this.#validate(p.height, hash));
+    }
+    return "accept";
+  }
+
+  async #onCommittedBlock(block: Block, commit: Commit): Promise<Verdict> {
+    const height = block.header.height;
+    if (commit.height !== height || commit.blockHash !== computeBlockHash(block.header)) {
+      return "reject";
+    }
+    const head = this.node.head.header.height;
+    if (height > head + 1) {
+      this.#peerHeightHint = Math.max(this.#peerHeightHint, height);
+      void this.#maybeSync();
+      return "ignore";
+    }
+    if (height <= head) return "ignore";
+    try {
+      const imported = await this.#importBlock({ block, commit });
+      if (imported) this.#startHeight();
+      return "accept";
+    } catch (e) {
+      this.node.log.warn("block.invalid_commit", { height, error: (e as Error).message });
+      const code = (e as { code?: string }).code;
+      return code === "PARENT_UNKNOWN" ? "ignore" : "reject";
+    }
+  }
+
+  // ---- sync -----------------------------------------------------------------
+
+  /** Imports one finalized block (commit checked); false if it was no longer the next one. */
+  #importBlock(item: BlockWithCommit): Promise<boolean> {
+    return this.#runChain(async () => {
+      const head = this.node.head;
+      if (item.block.header.height !== head.header.height + 1) return false;
+      const p = await this.node.validateFinalized(item.block, item.commit);
+      if (!await this.node.commitPrepared(p, item.commit)) {
+        if (this.node.fault) this.#scheduleRecovery();
+        throw new Error(`Block ${p.block.header.height} could not be stored`);
+      }
+      this.metrics.syncedBlocks.inc();
+      this.#lastProgressMs = Date.now();
+      return true;
+    });
+  }
+
+  /** Syncs when peers are known to be ahead or the chain has not moved for a while. */
+  async #maybeSync(): Promise<void> {
+    if (this.#syncing || this.#stopped || this.network === null || this.node.fault) return;
+    if (this.network.peerCount() === 0) return;
+    const blockTimeMs = this.node.config.consensus.block_time_ms;
+    const stalled = Date.now() - this.#lastProgressMs > 3 * blockTimeMs;
+    if (this.#peerHeightHint <= this.node.head.header.height && !stalled) return;
+    this.#syncing = true;
+    try {
+      const network = this.network;
+      const r = await syncFromPeers({
+        peers: () => network.peers(),
+        requestRange: (peer, from, count) => network.requestRange(peer, from, count),
+        headHeight: () => this.node.head.header.height,
+        importBlock: async (item) => {
+          await this.#importBlock(item);
+        },
+        log: this.node.log,
+        isCancelled: () => this.#stopped,
+      });
+      if (r.imported > 0) this.#startHeight();
+      else if (stalled) this.#lastProgressMs = Date.now() - 2 * blockTimeMs;
+    } finally {
+      this.#syncing = false;
+    }
+  }
+}
