@@ -358,15 +358,27 @@ export class GridNode {
     return tx.id;
   }
 
-  /** "trade" per new trade and "grid" when flows or emergencies changed (console live views). */
+  /**
+   * Events for the console's live views: "trade" per new trade, "grid" when
+   * flows or emergencies changed, "proposal" with the ids of proposals whose
+   * record or votes changed.
+   */
   private dispatchMarketEvents(changes: readonly StateChange[]): void {
     let gridChanged = false;
+    const proposals = new Set<number>();
     for (const [key, value] of changes) {
       if (key.startsWith(TRADE_KEY_PREFIX) && value !== null) {
         this.events.dispatchEvent(new CustomEvent("trade", { detail: value }));
       } else if (key === stateKey.gridFlows() || key === stateKey.gridEmergencies()) {
         gridChanged = true;
+      } else if (key.startsWith("gov/proposal/") || key.startsWith("gov/votes/")) {
+        proposals.add(Number(key.slice(key.lastIndexOf("/") + 1)));
       }
+    }
+    if (proposals.size > 0) {
+      this.events.dispatchEvent(
+        new CustomEvent("proposal", { detail: { ids: [...proposals].sort((a, b) => a - b) } }),
+      );
     }
     if (gridChanged) {
       this.events.dispatchEvent(new CustomEvent("grid", { detail: computeGridStatusView(this) }));
