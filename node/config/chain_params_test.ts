@@ -12,7 +12,7 @@ Deno.test("chainParamsFromConfig: default config converts to integers", () => {
     fees: { minTxFeeSatang: 1 },
     consensus: {
       blockTimeMs: 2000,
-      maxBlockTransactions: 5000,
+      maxBlockTransactions: 20_000,
       unbondingBlocks: 100,
       maxFutureDriftMs: 5000,
       minValidatorStakeSatang: 1_000_000_000,

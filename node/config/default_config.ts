@@ -65,7 +65,7 @@ verify_on_start = true            # re-check the stored chain's hashes when the 
 
 [consensus]
 block_time_ms = 2000              # >= 100; dev default 2000, production 10000
-max_block_transactions = 5000
+max_block_transactions = 20000
 mempool_max_transactions = 100000
 min_tx_fee_satang = 1             # 100 satang = 1 THB
 unbonding_blocks = 100            # blocks an unstake waits before the stake is returned

@@ -65,7 +65,7 @@ Deno.test("parseConfig: empty file gives every default", () => {
   assert.deepEqual(cfg.storage, { kv_path: "/etc/gtx/data/chain.kv", verify_on_start: true });
   assert.deepEqual(cfg.consensus, {
     block_time_ms: 2000,
-    max_block_transactions: 5000,
+    max_block_transactions: 20_000,
     mempool_max_transactions: 100000,
     min_tx_fee_satang: 1,
     unbonding_blocks: 100,

@@ -172,7 +172,7 @@ export const configSchema = z.strictObject({
   }),
   consensus: table({
     block_time_ms: int(100, 3_600_000).default(2000),
-    max_block_transactions: int(1, 1_000_000).default(5000),
+    max_block_transactions: int(1, 1_000_000).default(20_000),
     mempool_max_transactions: int(1, 10_000_000).default(100_000),
     min_tx_fee_satang: int(0).default(1),
     unbonding_blocks: int(0).default(100),
