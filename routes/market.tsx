@@ -2,17 +2,11 @@
 import { ENERGY_SOURCES } from "../node/chain/params.ts";
 import type { Trade } from "../node/market/trade.ts";
 import type { OrderBookView } from "../console/data.ts";
+import { Island } from "../console/island.tsx";
 import { definePage } from "../console/page.ts";
+import { LIVE_TRADES_MAX } from "../islands/LiveTrades.tsx";
 import { BarChart, DepthChart } from "../console/ui/DepthChart.tsx";
-import {
-  formatCredits,
-  formatInt,
-  formatKwh,
-  formatPrice,
-  formatThb,
-  formatTime,
-  shortId,
-} from "../console/ui/format.ts";
+import { formatCredits, formatInt, formatKwh, formatPrice } from "../console/ui/format.ts";
 import { Sparkline } from "../console/ui/Sparkline.tsx";
 
 interface MarketData {
@@ -65,57 +59,38 @@ export default definePage<MarketData>({
         <h2>Recent trades</h2>
         {trades === null
           ? <p class="empty" id="trades-unavailable">Trades are not available on this node yet.</p>
-          : trades.length === 0
-          ? <p class="empty">No trades yet.</p>
           : (
             <>
-              <h3>Price over the last {chrono.length} trades</h3>
-              <Sparkline
-                values={chrono.map((t) => t.priceSatangPerKwh)}
-                label="Trade prices, oldest to newest"
+              {trades.length > 0
+                ? (
+                  <>
+                    <h3>Price over the last {chrono.length} trades</h3>
+                    <Sparkline
+                      values={chrono.map((t) => t.priceSatangPerKwh)}
+                      label="Trade prices, oldest to newest"
+                    />
+                    <h3>Volume per trade</h3>
+                    <Sparkline
+                      values={chrono.map((t) => t.amountWh)}
+                      label="Trade volumes, oldest to newest"
+                    />
+                    <h3>Energy by source</h3>
+                    <BarChart
+                      rows={computeWhBySource(trades)}
+                      label="Energy traded by source"
+                      format={formatKwh}
+                    />
+                    <p>
+                      Carbon credits issued in these trades:{" "}
+                      {formatCredits(trades.reduce((n, t) => n + t.carbonMicroCredits, 0))}
+                    </p>
+                  </>
+                )
+                : null}
+              <Island
+                name="LiveTrades"
+                props={{ trades: trades.slice(0, LIVE_TRADES_MAX) }}
               />
-              <h3>Volume per trade</h3>
-              <Sparkline
-                values={chrono.map((t) => t.amountWh)}
-                label="Trade volumes, oldest to newest"
-              />
-              <h3>Energy by source</h3>
-              <BarChart
-                rows={computeWhBySource(trades)}
-                label="Energy traded by source"
-                format={formatKwh}
-              />
-              <p>
-                Carbon credits issued in these trades:{" "}
-                {formatCredits(trades.reduce((n, t) => n + t.carbonMicroCredits, 0))}
-              </p>
-              <table class="data" id="trades">
-                <thead>
-                  <tr>
-                    <th scope="col">Time (UTC)</th>
-                    <th scope="col" class="num">Energy</th>
-                    <th scope="col" class="num">Price</th>
-                    <th scope="col" class="num">Value</th>
-                    <th scope="col">Source</th>
-                    <th scope="col">Seller → buyer</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {trades.slice(0, 50).map((t) => (
-                    <tr key={t.id}>
-                      <td>{formatTime(t.timestampMs)}</td>
-                      <td class="num">{formatKwh(t.amountWh)}</td>
-                      <td class="num">{formatPrice(t.priceSatangPerKwh)}</td>
-                      <td class="num">{formatThb(t.valueSatang)}</td>
-                      <td>{t.source}</td>
-                      <td class="mono">
-                        {t.sellerLocation} → {t.buyerLocation} ({shortId(t.seller, 8, 4)} →{" "}
-                        {shortId(t.buyer, 8, 4)})
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
             </>
           )}
       </>

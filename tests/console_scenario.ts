@@ -19,7 +19,8 @@ import {
   waitFor,
 } from "./helpers/test_node.ts";
 import { authorityKeystorePath, loadWallet } from "../node/runtime/keys.ts";
-import type { Tx } from "../node/chain/transaction.ts";
+import { toSignedTxJson, type Tx } from "../node/chain/transaction.ts";
+import { formatThb } from "../console/ui/format.ts";
 import {
   hasChromium,
   listActions,
@@ -210,6 +211,16 @@ service_area = ["BKK"]
               payload: { side: "sell", source: "solar", ...order },
             }),
           ]);
+          // A second tab on the market page sees the trade arrive live too.
+          const market = await browser.context.newPage();
+          market.on("console", (m) => {
+            if (m.type() === "error") problems.push(`market console error: ${m.text()}`);
+          });
+          market.on("pageerror", (e) => problems.push(`market pageerror: ${e.message}`));
+          await market.goto(`${base}/market`);
+          assert.ok(await market.isVisible("#no-trades"));
+          let marketNavigations = 0;
+          market.on("framenavigated", () => marketNavigations++);
           await page.goto(`${base}/grid`);
           const cell = '[data-substation="BKK-01-SUB002"]';
           assert.equal(await page.getAttribute(cell, "data-congestion"), "normal");
@@ -229,6 +240,11 @@ service_area = ["BKK"]
             { timeout: 10_000 },
           );
           await screenshot(page, "grid-congested");
+          await market.waitForSelector("#trades tbody tr[data-trade-id]", { timeout: 10_000 });
+          assert.match((await market.textContent("#trades tbody tr"))!, /9,600\.000 kWh/);
+          assert.equal(marketNavigations, 0, "the market page must not reload");
+          await screenshot(market, "market-live-trade");
+          await market.close();
           await page.reload();
           assert.equal(await page.getAttribute(cell, "data-congestion"), "congested");
           assert.deepEqual(problems, []);
@@ -379,6 +395,86 @@ service_area = ["BKK"]
           assert.deepEqual(problems, []);
         },
       );
+
+      await t.step("governance tallies update without reload (SSE)", async () => {
+        const validator = await loadWallet(`${node.dataDir}/keys/validator.json`, TEST_PASSPHRASE);
+        const gridNode = node.running.node;
+        const submit = async (kind: string, payload: unknown): Promise<Tx> => {
+          const x = signWith(validator, {
+            kind,
+            nonce: gridNode.mempool.nextNonce(
+              validator.address,
+              gridNode.getAccount(validator.address).nonce,
+            ),
+            feeSatang: 1,
+            expiresAtMs: Date.now() + 60_000,
+            payload,
+          } as never);
+          const res = await fetch(`${base}/api/v1/transactions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(toSignedTxJson(x)),
+          });
+          assert.equal(res.status, 202, await res.text());
+          return x;
+        };
+        await page.goto(`${base}/governance`);
+        await page.waitForLoadState("load");
+        let navigations = 0;
+        const onNav = () => navigations++;
+        page.on("framenavigated", onNav);
+        const proposalTx = await submit("governance_proposal", {
+          proposalType: "text",
+          title: "Console live tally",
+          description: "Checks that the governance page updates over SSE",
+          depositSatang: 100_000,
+          changes: {},
+        });
+        const proposal = await waitFor(
+          async () => {
+            const r = await (await fetch(
+              `${base}/api/v1/governance/proposals?tx_id=${proposalTx.id}`,
+            )).json();
+            return r.proposals[0] ?? null;
+          },
+          10_000,
+          "proposal in the API",
+        );
+        const row = `#proposals tr[data-proposal-id="${proposal.id}"]`;
+        // The new proposal appears from the SSE "proposal" event, with an empty tally.
+        await page.waitForSelector(row, { timeout: 10_000 });
+        assert.equal(
+          await page.textContent(`${row} .proposal-tally`),
+          "0.00 THB / 0.00 THB / 0.00 THB",
+        );
+        await submit("vote", { proposalId: proposal.id, choice: "yes" });
+        const voted = await waitFor(
+          async () => {
+            const p = await (await fetch(`${base}/api/v1/governance/proposals/${proposal.id}`))
+              .json();
+            return p.tally.yes_satang > 0 ? p : null;
+          },
+          10_000,
+          "vote counted in the API",
+        );
+        await page.waitForFunction(
+          ({ sel, want }) => document.querySelector(sel)?.textContent === want,
+          {
+            sel: `${row} .proposal-tally`,
+            want: `${formatThb(voted.tally.yes_satang)} / 0.00 THB / 0.00 THB`,
+          },
+          { timeout: 10_000 },
+        );
+        page.off("framenavigated", onNav);
+        assert.equal(navigations, 0, "the page must not reload");
+        await screenshot(page, "governance-live");
+        await page.reload();
+        assert.equal(
+          await page.textContent(`${row} .proposal-tally`),
+          `${formatThb(voted.tally.yes_satang)} / 0.00 THB / 0.00 THB`,
+        );
+        assert.deepEqual(problems, []);
+      });
     } finally {
       await browser.close();
       await node.stop();
