@@ -29,6 +29,8 @@ export interface TestConfigOptions {
   mempoolMax?: number;
   /** Name of the env var holding the operator token (unique per test: env is process-wide). */
   operatorTokenEnv?: string;
+  /** Per-IP request rate limit (per second; the burst is twice that). */
+  rateLimitPerSecond?: number;
 }
 
 /** TOML of a test node: JSON logs, API on a free port, p2p off, fast blocks. */
@@ -48,6 +50,13 @@ format = "json"
 [api]
 port = 0
 ${opts.operatorTokenEnv ? `operator_token_env = "${opts.operatorTokenEnv}"` : ""}
+${
+    opts.rateLimitPerSecond
+      ? `rate_limit_per_second = ${opts.rateLimitPerSecond}\nrate_limit_burst = ${
+        opts.rateLimitPerSecond * 2
+      }`
+      : ""
+  }
 [p2p]
 enabled = false
 port = 0
