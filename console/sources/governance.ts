@@ -4,7 +4,6 @@
  * with an authority key this node holds.
  */
 import { ChainError } from "../../node/chain/errors.ts";
-import { signTransaction, type TxBody } from "../../node/chain/transaction.ts";
 import { getAuthorities } from "../../node/governance/authorities.ts";
 import { getGovernanceParams } from "../../node/governance/governance_params.ts";
 import {
@@ -139,18 +138,8 @@ async function declareEmergency(
         reason: `${input.level}: ${input.reason}`,
       },
     };
-  const account = node.getAccount(wallet.address);
-  const body = {
-    kind: "authority_action",
-    networkId: node.head.header.networkId,
-    from: wallet.publicKeyHex,
-    nonce: node.mempool.nextNonce(wallet.address, account.nonce),
-    feeSatang: node.getParams().fees.minTxFeeSatang,
-    expiresAtMs: Date.now() + 10 * 60_000,
-    payload,
-  } as TxBody;
   try {
-    return (await node.admit(signTransaction(body, wallet.sign))).id;
+    return (await node.signAndAdmit(wallet, "authority_action", payload)).id;
   } catch (e) {
     if (e instanceof ChainError) throw new ConsoleError(e.code, e.message);
     throw e;

@@ -7,7 +7,6 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { ENERGY_SOURCES } from "../chain/params.ts";
 import { GRID_READING_KEY_PREFIX } from "../chain/state.ts";
-import { signTransaction, type TxBody } from "../chain/transaction.ts";
 import { getGridEmergencies } from "../governance/emergencies.ts";
 import { computeDepth, computeGridCongestion, readRecentTrades } from "../runtime/market_views.ts";
 import {
@@ -86,26 +85,6 @@ function intParam(c: Context, name: string, def: number, max: number): number {
   return Number(raw);
 }
 
-/** Signs a transaction with the node's own wallet at its next nonce and admits it. */
-async function submitNodeWalletTx(
-  node: GridNode,
-  kind: TxBody["kind"],
-  payload: unknown,
-  feeSatang?: number,
-) {
-  const account = node.getAccount(node.wallet.address);
-  const body = {
-    kind,
-    networkId: node.head.header.networkId,
-    from: node.wallet.publicKeyHex,
-    nonce: node.mempool.nextNonce(node.wallet.address, account.nonce),
-    feeSatang: feeSatang ?? node.getParams().fees.minTxFeeSatang,
-    expiresAtMs: Date.now() + 10 * 60_000,
-    payload,
-  } as TxBody;
-  return await node.admit(signTransaction(body, node.wallet.sign));
-}
-
 export function registerMarketRoutes(app: Hono, node: GridNode): void {
   const operatorOnly = requireOperatorToken(node.config.api);
 
@@ -139,7 +118,7 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
       location: r.grid_location,
       orderExpiresAtMs: Date.now() + Math.round(hours * 3_600_000),
     };
-    const result = await submitNodeWalletTx(node, "energy_order", payload, r.fee_satang);
+    const result = await node.signAndAdmit(node.wallet, "energy_order", payload, r.fee_satang);
     return c.json({
       order_id: result.id,
       tx_id: result.id,
@@ -164,7 +143,7 @@ export function registerMarketRoutes(app: Hono, node: GridNode): void {
         "id",
       );
     }
-    const result = await submitNodeWalletTx(node, "cancel_order", { orderId: id });
+    const result = await node.signAndAdmit(node.wallet, "cancel_order", { orderId: id });
     return c.json({ order_id: id, tx_id: result.id, status: result.status }, 202);
   });
 

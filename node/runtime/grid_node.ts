@@ -65,7 +65,8 @@ export interface NodeOptions {
 export const FAULT_RETRY_MS = 5_000;
 
 /** Lifetime of an evidence transaction this node submits. */
-const EVIDENCE_TX_LIFETIME_MS = 10 * 60_000;
+/** Validity of transactions the node signs itself (evidence, node-wallet orders, console actions). */
+const LOCAL_TX_LIFETIME_MS = 10 * 60_000;
 
 /** Bound on remembered rejections (for GET /transactions/{id}). */
 const MAX_REMEMBERED_REJECTIONS = 100_000;
@@ -344,18 +345,31 @@ export class GridNode {
 
   /** Submits (and gossips) an `evidence` transaction signed by this node's key. */
   async submitEvidence(evidence: DuplicateVoteEvidence): Promise<string> {
-    const account = getAccount(this.state, this.wallet.address);
+    return (await this.signAndAdmit(this.wallet, "evidence", evidence)).id;
+  }
+
+  /**
+   * Signs a transaction with a key this node holds (its own wallet, or an
+   * authority keystore it holds) at the sender's next free nonce, valid for
+   * ten minutes, and admits it. Throws ChainError like `admit`.
+   */
+  async signAndAdmit(
+    wallet: Wallet,
+    kind: TxBody["kind"],
+    payload: unknown,
+    feeSatang: number = this.getParams().fees.minTxFeeSatang,
+  ): Promise<{ id: string; status: "pending" }> {
+    const account = getAccount(this.state, wallet.address);
     const tx = signTransaction({
-      kind: "evidence",
+      kind,
       networkId: this.head.header.networkId,
-      from: this.wallet.publicKeyHex,
-      nonce: this.mempool.nextNonce(this.wallet.address, account.nonce),
-      feeSatang: this.getParams().fees.minTxFeeSatang,
-      expiresAtMs: Date.now() + EVIDENCE_TX_LIFETIME_MS,
-      payload: evidence,
-    } as TxBody, this.wallet.sign);
-    await this.admit(tx);
-    return tx.id;
+      from: wallet.publicKeyHex,
+      nonce: this.mempool.nextNonce(wallet.address, account.nonce),
+      feeSatang,
+      expiresAtMs: Date.now() + LOCAL_TX_LIFETIME_MS,
+      payload,
+    } as TxBody, wallet.sign);
+    return await this.admit(tx);
   }
 
   /**
