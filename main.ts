@@ -6,9 +6,11 @@
  *   deno task node generate-keys   write a new encrypted keystore
  *   deno task node export --out F  write a snapshot of the chain (backup)
  *   deno task node import --in F   restore a snapshot into an empty data directory
+ *   deno task node resync          move a damaged chain database aside, re-initialise, sync on start
  *
  * Flags: --config PATH, --data-dir DIR, --api-port N, --p2p-port N, --api-host HOST,
- *        --out PATH (generate-keys, export), --in PATH (import).
+ *        --out PATH (generate-keys, export), --in PATH (import),
+ *        --force, --min-sign-height N (resync).
  */
 import { parseArgs } from "node:util";
 import { applyOverrides } from "./node/config/apply_overrides.ts";
@@ -22,6 +24,7 @@ import { initChain } from "./node/runtime/init_chain.ts";
 import { createKeystore, getPassphrase, validatorKeystorePath } from "./node/runtime/keys.ts";
 import { exportSnapshot, importSnapshot } from "./node/storage/snapshot.ts";
 import { ChainStore } from "./node/storage/chain_store.ts";
+import { resyncDataDir } from "./node/runtime/resync.ts";
 
 const USAGE = `Usage: gridtokenx-node <command> [flags]
 
@@ -32,6 +35,9 @@ Commands:
   export          write a chain snapshot (genesis, blocks, state) to --out FILE
   import          restore a snapshot from --in FILE into an empty data directory,
                   verifying every block and the state root
+  resync          move a damaged chain database to <data_dir>/corrupt-<time>/, keep the
+                  keys and a signing floor, re-initialise from genesis; start then
+                  syncs from peers (the node must be stopped)
 
 Flags:
   --config PATH     config file (default ./config.toml, else the embedded dev config)
@@ -42,12 +48,15 @@ Flags:
   --out PATH        keystore path for generate-keys (default <data_dir>/keys/validator.json);
                     snapshot file for export
   --in PATH         snapshot file for import
+  --force           resync even if the chain database verifies as healthy
+  --min-sign-height N  resync: sign nothing below height N (needed when the damaged
+                    database yields no signing record and no head)
   -h, --help        show this help
 `;
 
 class UsageError extends Error {}
 
-const COMMANDS = ["init", "start", "generate-keys", "export", "import"];
+const COMMANDS = ["init", "start", "generate-keys", "export", "import", "resync"];
 
 function parsePort(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -83,6 +92,8 @@ async function main(args: string[]): Promise<number> {
         "p2p-port": { type: "string" },
         out: { type: "string" },
         in: { type: "string" },
+        force: { type: "boolean" },
+        "min-sign-height": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -145,6 +156,32 @@ async function main(args: string[]): Promise<number> {
       const s = await importSnapshot(input, cfg.storage.kv_path);
       console.log(
         `Imported and verified ${s.blocks} blocks into ${cfg.storage.kv_path}: head ${s.headHeight} ${s.headHash}, state root ${s.stateRoot}`,
+      );
+      return 0;
+    }
+    case "resync": {
+      const min = values["min-sign-height"] as string | undefined;
+      if (min !== undefined && !/^\d{1,15}$/.test(min)) {
+        throw new UsageError(`--min-sign-height must be a height, got "${min}"`);
+      }
+      const r = await resyncDataDir(cfg, log, {
+        force: values.force === true,
+        minSignHeight: min === undefined ? undefined : Number(min),
+        nowMs: Date.now(),
+      });
+      const files = r.movedFiles.join(", ");
+      const floor = r.signFloorHeight === null
+        ? "No signing floor (not a validator, old database unreadable)."
+        : `Signing floor: this node signs nothing below height ${r.signFloorHeight} ` +
+          `(old head ${r.oldHeadHeight}, old signing record ${r.oldSignedHeight}).`;
+      console.log(
+        [
+          `Moved the chain database aside to ${r.movedTo} (${files}); nothing was deleted.`,
+          `Re-initialised ${cfg.storage.kv_path} from genesis ${r.genesisHash}; ` +
+          `keys kept (validator ${r.validatorAddress}).`,
+          floor,
+          "Start the node to sync from its peers.",
+        ].join("\n"),
       );
       return 0;
     }

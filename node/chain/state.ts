@@ -124,6 +124,8 @@ export const stateKey = {
   gridFlows: () => "grid/flows",
   /** All-time market totals: MarketTotals. */
   marketTotals: () => "market/totals",
+  /** Halts and caps the last block matched under, and a pending re-match: MarketConditions. */
+  marketConditions: () => "market/conditions",
   /** Metered energy an account may sell, by source: Partial<Record<EnergySource, Wh>>. */
   sourceEnergy: (address: string) => `energy_source/${address}`,
   /** Last accepted reading of a meter: { totalWh, readAtMs, height }. */

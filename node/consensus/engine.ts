@@ -32,8 +32,15 @@ export type TimeoutStep = Step | "rebroadcast";
 
 /** Inputs of the engine. Signatures of proposals and votes are verified before. */
 export type ConsensusEvent =
-  /** Begin `height` at round 0 with its voters; `prevHash` is the hash of block height-1. */
-  | { type: "start"; height: number; prevHash: string; validators: ValidatorSet }
+  /** Begin `height` at round 0 with its voters; `prevHash` is the hash of block height-1.
+   * `resume`: the lock persisted before a restart at this same height (see `EngineResume`). */
+  | {
+    type: "start";
+    height: number;
+    prevHash: string;
+    validators: ValidatorSet;
+    resume?: EngineResume;
+  }
   /** The node built (and, if needed, sealed and signed) the block asked for by `buildProposal`. */
   | { type: "proposalBuilt"; height: number; round: number; blockHash: string }
   /** A proposal from the network whose block the node holds; signature verified. */
@@ -115,6 +122,25 @@ export interface EngineStatus {
   validRound: number;
 }
 
+/**
+ * What a validator restarted in the middle of a height brings back from its
+ * storage: its Tendermint lock and valid value (persisted before the
+ * precommit that created the lock left the node) and the first round it may
+ * still sign in (one past the last round it signed). Restoring the lock is
+ * what keeps a restarted voter from prevoting another block than the one it
+ * may have helped finalize. The valid value is trusted to have had +2/3
+ * prevotes in `validRound` (the engine only sets it on such a quorum), so
+ * its re-proposal with that polRound is accepted without the old prevotes.
+ */
+export interface EngineResume {
+  /** Round to start at; raised above `lockedRound` and `validRound` if lower. */
+  round: number;
+  lockedBlockHash: string | null;
+  lockedRound: number;
+  validBlockHash: string | null;
+  validRound: number;
+}
+
 interface RoundFlags {
   prevoteTimeout: boolean;
   precommitTimeout: boolean;
@@ -134,6 +160,8 @@ export class ConsensusEngine {
   #lockedRound = -1;
   #validValue: string | null = null;
   #validRound = -1;
+  /** The valid value's prevote quorum, remembered across a restart (see `EngineResume`). */
+  #restoredPol: { round: number; blockHash: string } | null = null;
   #proposals = new Map<number, Proposal>();
   #validity = new Map<string, boolean>();
   #validationAsked = new Set<string>();
@@ -176,7 +204,7 @@ export class ConsensusEngine {
   #dispatch(event: ConsensusEvent): void {
     switch (event.type) {
       case "start":
-        this.#onStart(event.height, event.prevHash, event.validators);
+        this.#onStart(event.height, event.prevHash, event.validators, event.resume);
         break;
       case "proposalBuilt":
         this.#onProposalBuilt(event.height, event.round, event.blockHash);
@@ -213,15 +241,21 @@ export class ConsensusEngine {
     return false;
   }
 
-  #onStart(height: number, prevHash: string, set: ValidatorSet): void {
+  #onStart(height: number, prevHash: string, set: ValidatorSet, resume?: EngineResume): void {
     if (height <= this.#height && this.#step !== "idle") return;
     this.#height = height;
     this.#prevHash = prevHash;
     this.#set = set;
-    this.#lockedValue = null;
-    this.#lockedRound = -1;
-    this.#validValue = null;
-    this.#validRound = -1;
+    const locked = resume !== undefined && resume.lockedBlockHash !== null &&
+      resume.lockedRound >= 0;
+    const valid = resume !== undefined && resume.validBlockHash !== null && resume.validRound >= 0;
+    this.#lockedValue = locked ? resume.lockedBlockHash : null;
+    this.#lockedRound = locked ? resume.lockedRound : -1;
+    this.#validValue = valid ? resume.validBlockHash : null;
+    this.#validRound = valid ? resume.validRound : -1;
+    this.#restoredPol = valid
+      ? { round: resume.validRound, blockHash: resume.validBlockHash! }
+      : null;
     this.#proposals = new Map();
     this.#validity = new Map();
     this.#validationAsked = new Set();
@@ -237,8 +271,15 @@ export class ConsensusEngine {
       (e.type === "vote" && e.vote.height > height) ||
       (e.type === "proposal" && e.proposal.height > height)
     );
-    this.#startRound(0);
-    this.#schedule("rebroadcast", 0, this.#rebroadcastMs());
+    // A resumed height starts past every round it signed in, so the valid value
+    // is re-proposed with polRound < round, and the node's votes are not refused.
+    const round = resume === undefined
+      ? 0
+      : Math.max(0, resume.round, this.#lockedRound + 1, this.#validRound + 1);
+    if (this.#validValue !== null) this.#askValidity(round, this.#validValue);
+    if (this.#lockedValue !== null) this.#askValidity(round, this.#lockedValue);
+    this.#startRound(round);
+    this.#schedule("rebroadcast", round, this.#rebroadcastMs());
     for (const e of replay) {
       if (e.type === "vote") this.#onVote(e.vote);
       else if (e.type === "proposal") this.#onProposal(e.proposal);
@@ -460,7 +501,7 @@ export class ConsensusEngine {
           return true;
         }
       } else if (
-        proposal.polRound < r && this.#voteSet("prevote", proposal.polRound).hasTwoThirdsFor(v)
+        proposal.polRound < r && this.#hasPolFor(proposal.polRound, v)
       ) {
         // Lines 28-33.
         if (valid !== undefined) {
@@ -505,6 +546,18 @@ export class ConsensusEngine {
       return true;
     }
     return false;
+  }
+
+  /**
+   * +2/3 prevotes for `v` in `round` were seen: counted now, or (after a
+   * restart) remembered with the restored valid value, which this node set
+   * only on seeing that quorum. Lets a restarted voter accept the re-proposal
+   * of its valid value even when no one re-sends the old prevotes.
+   */
+  #hasPolFor(round: number, v: string): boolean {
+    if (this.#voteSet("prevote", round).hasTwoThirdsFor(v)) return true;
+    const pol = this.#restoredPol;
+    return pol !== null && pol.round === round && pol.blockHash === v;
   }
 
   #roundsAbove(round: number): number[] {

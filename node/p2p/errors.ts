@@ -16,6 +16,7 @@ export type P2PErrorCode =
   | "REQUEST_TIMEOUT"
   | "REQUEST_FAILED"
   | "PEER_BANNED"
+  | "BLOCK_NOT_FOUND"
   | "INVALID_OPTION";
 
 /** Error raised by the p2p adapter, carrying a stable `code` and optional details. */

@@ -18,16 +18,28 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { checkEnvelope, createEnvelope, type EnvelopeSigner, type VerifyFn } from "./envelope.ts";
-import { type Offence, ReputationBook, type ReputationConfig } from "./reputation.ts";
+import {
+  type Offence,
+  type PenaltyResult,
+  ReputationBook,
+  type ReputationConfig,
+} from "./reputation.ts";
 import {
   type BlockRangeProvider,
   exchangeBlockRange,
   serveBlockRange,
   type Stream,
 } from "./block_range.ts";
+import {
+  type BlockByHashProvider,
+  exchangeBlockByHash,
+  serveBlockByHash,
+} from "./block_by_hash.ts";
 import { computeGossipScoreParams, GOSSIP_SCORE_THRESHOLDS } from "./gossip_scoring.ts";
 import {
+  BLOCK_BY_HASH_TIMEOUT_MS,
   BLOCK_REQUEST_TIMEOUT_MS,
+  computeBlockByHashProtocol,
   computeBlocksProtocol,
   computeTopic,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -94,6 +106,8 @@ export interface P2PNodeOptions {
   verify: VerifyFn;
   /** Serves block ranges to peers; without it, block requests are refused. */
   blockRangeProvider?: BlockRangeProvider;
+  /** Serves one block by its 32-byte hash; without it, block-by-hash requests are refused. */
+  blockByHashProvider?: BlockByHashProvider;
   /** Logger; default silent. */
   log?: P2PLog;
   /** Overrides of reputation tunables (rate limit, penalties, threshold, half-life). */
@@ -134,12 +148,36 @@ export interface P2PNode {
   onMessage(topic: TopicName, handler: MessageHandler): () => void;
   /** Asks `peer` for blocks `fromHeight .. fromHeight+count-1` (count 1..256, 10 s deadline). */
   requestBlocks(peer: string, fromHeight: number, count: number): Promise<Uint8Array[]>;
+  /**
+   * Asks `peer` for the block whose hash is `hash` (32 bytes; 5 s deadline).
+   * Resolves to the encoded block, or null when the peer does not hold it. The
+   * caller must check that the answer hashes to `hash` and {@link penalise} otherwise.
+   */
+  requestBlockByHash(peer: string, hash: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * Lowers `peer`'s reputation for an offence found by the application (an
+   * invalid block served in sync, a wrong block-by-hash answer, ...). Bans,
+   * hangs up and gates the peer when its score reaches the ban threshold.
+   */
+  penalise(peer: string, offence: Offence, reason: string): PenaltyResult;
   /** Connected peers plus banned peers. */
   peers(): PeerInfo[];
   /** Number of connected peers (for `gridtokenx_network_peers`). */
   peerCount(): number;
   /** Dials a multiaddr; returns the remote peer id. */
   dial(address: string): Promise<string>;
+  // --- operator block list (issue #9): see the connectionGater in createP2PNode ---
+  /**
+   * Blocks `peer` until {@link unblockPeer}: dials to it and connections from
+   * it are denied, open connections are closed. In memory only (a restart
+   * clears it). Throws P2PError "INVALID_OPTION" for a malformed peer id or our own.
+   */
+  blockPeer(peer: string): Promise<void>;
+  /** Lifts a block; returns whether `peer` was blocked. Bootstrap peers are redialled. */
+  unblockPeer(peer: string): boolean;
+  /** Peer ids blocked by the operator, sorted. */
+  blockedPeers(): string[];
+  // --- end operator block list ---
 }
 
 const SILENT_LOG: P2PLog = { debug() {}, info() {}, warn() {} };
@@ -166,7 +204,13 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
     TOPIC_NAMES.map((name) => [computeTopic(opts.networkId, name), name]),
   );
   const blocksProtocol = computeBlocksProtocol(opts.networkId);
+  const blockByHashProtocol = computeBlockByHashProtocol(opts.networkId);
   const isBanned = (peerId: { toString(): string }) => book.isBanned(peerId.toString(), Date.now());
+  // --- operator block list (issue #9) ---
+  const blocked = new Set<string>();
+  const isGated = (peerId: { toString(): string }) =>
+    blocked.has(peerId.toString()) || isBanned(peerId);
+  // --- end operator block list ---
 
   const libp2p: Libp2p<Services> = await createLibp2p({
     start: false,
@@ -179,10 +223,13 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
       ? [bootstrap({ list: bootstrapPeers, timeout: 100 })]
       : [],
     connectionManager: { maxConnections: opts.maxPeers ?? 50 },
+    // --- operator block list (issue #9): banned or blocked peers are gated ---
     connectionGater: {
-      denyDialPeer: isBanned,
-      denyInboundEncryptedConnection: isBanned,
-      denyOutboundEncryptedConnection: isBanned,
+      denyDialPeer: isGated,
+      denyInboundEncryptedConnection: isGated,
+      denyOutboundEncryptedConnection: isGated,
+      denyInboundUpgradedConnection: isGated,
+      denyOutboundUpgradedConnection: isGated,
     },
     services: {
       identify: identify(),
@@ -211,7 +258,7 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
   const scoreOf = (id: string): number =>
     (pubsub as unknown as { getScore?: (id: string) => number }).getScore?.(id) ?? 0;
 
-  function penalise(peer: string, offence: Offence, reason: string): void {
+  function penalise(peer: string, offence: Offence, reason: string): PenaltyResult {
     const result = book.penalise(peer, offence, Date.now());
     log.debug("p2p.penalty", { peer, offence, reason, score: result.score });
     if (result.banned) {
@@ -220,6 +267,7 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
         log.warn("p2p.hangup_failed", { peer, error: err.message })
       );
     }
+    return result;
   }
 
   async function runHandlers(name: TopicName, message: GossipMessage): Promise<Verdict> {
@@ -303,6 +351,32 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
     }
   }
 
+  async function handleBlockByHashStream(stream: Stream, remote: string): Promise<void> {
+    const provider = opts.blockByHashProvider;
+    const nowMs = Date.now();
+    if (provider === undefined || book.isBanned(remote, nowMs)) {
+      stream.abort(new P2PError("REQUEST_INVALID", "block-by-hash requests not served"));
+      return;
+    }
+    if (!book.takeToken(remote, nowMs)) {
+      penalise(remote, "flood", "block-by-hash requests over the rate limit");
+      stream.abort(new P2PError("REQUEST_INVALID", "rate limited"));
+      return;
+    }
+    try {
+      await serveBlockByHash(stream, provider, AbortSignal.timeout(BLOCK_BY_HASH_TIMEOUT_MS));
+    } catch (err) {
+      if (err instanceof P2PError && err.code === "REQUEST_INVALID") {
+        penalise(remote, "bad_request", err.message);
+      } else {
+        log.debug("p2p.block_by_hash_serve_failed", {
+          peer: remote,
+          error: (err as Error).message,
+        });
+      }
+    }
+  }
+
   let timer: ReturnType<typeof setInterval> | undefined;
   let started = false;
 
@@ -334,6 +408,11 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
       await libp2p.handle(
         blocksProtocol,
         (stream, connection) => handleBlockStream(stream, connection.remotePeer.toString()),
+        { maxInboundStreams: 4 },
+      );
+      await libp2p.handle(
+        blockByHashProtocol,
+        (stream, connection) => handleBlockByHashStream(stream, connection.remotePeer.toString()),
         { maxInboundStreams: 4 },
       );
       timer = setInterval(redialBootstrap, opts.reconnectIntervalMs ?? 10_000);
@@ -429,6 +508,48 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
       }
     },
 
+    async requestBlockByHash(peer, hash) {
+      if (!started) {
+        throw new P2PError("NOT_STARTED", "Cannot request a block: p2p node not started");
+      }
+      if (hash.length !== 32) {
+        throw new P2PError("REQUEST_INVALID", `hash must be 32 bytes, got ${hash.length}`);
+      }
+      if (book.isBanned(peer, Date.now())) {
+        throw new P2PError("PEER_BANNED", `Cannot request a block: peer ${peer} is banned`);
+      }
+      const signal = AbortSignal.timeout(BLOCK_BY_HASH_TIMEOUT_MS);
+      try {
+        const stream: Stream = await libp2p.dialProtocol(
+          peerIdFromString(peer),
+          blockByHashProtocol,
+          { signal },
+        );
+        return await exchangeBlockByHash(stream, hash, signal);
+      } catch (err) {
+        if (err instanceof P2PError) {
+          if (err.code === "RESPONSE_INVALID" || err.code === "RESPONSE_TOO_LARGE") {
+            penalise(peer, "malformed", err.message);
+          }
+          throw err;
+        }
+        if (signal.aborted) {
+          throw new P2PError("REQUEST_TIMEOUT", `Block-by-hash request to ${peer} timed out`, {
+            peer,
+          });
+        }
+        throw new P2PError(
+          "REQUEST_FAILED",
+          `Cannot request a block from ${peer}: ${(err as Error).message}`,
+          { peer },
+        );
+      }
+    },
+
+    penalise(peer, offence, reason) {
+      return penalise(peer, offence, reason);
+    },
+
     peers() {
       const nowMs = Date.now();
       const byId = new Map<string, PeerInfo>();
@@ -462,6 +583,35 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
     peerCount() {
       return libp2p.getPeers().length;
     },
+
+    // --- operator block list (issue #9) ---
+    async blockPeer(peer) {
+      try {
+        peerIdFromString(peer);
+      } catch {
+        throw new P2PError("INVALID_OPTION", `Cannot block: "${peer}" is not a peer id`);
+      }
+      if (peer === peerId) {
+        throw new P2PError("INVALID_OPTION", "Cannot block this node's own peer id");
+      }
+      blocked.add(peer);
+      log.info("p2p.peer_blocked", { peer });
+      if (started) await libp2p.hangUp(peerIdFromString(peer)).catch(() => {});
+    },
+
+    unblockPeer(peer) {
+      const was = blocked.delete(peer);
+      if (was) {
+        log.info("p2p.peer_unblocked", { peer });
+        if (started) redialBootstrap();
+      }
+      return was;
+    },
+
+    blockedPeers() {
+      return [...blocked].sort();
+    },
+    // --- end operator block list ---
 
     async dial(address) {
       const connection = await libp2p.dial(multiaddr(address));

@@ -12,7 +12,9 @@ export type Offence =
   | "malformed"
   | "oversized"
   | "flood"
-  | "bad_request";
+  | "bad_request"
+  | "invalid_block"
+  | "bad_response";
 
 /** Tunables of the reputation book. */
 export interface ReputationConfig {
@@ -39,6 +41,8 @@ export const DEFAULT_REPUTATION_CONFIG: ReputationConfig = {
     invalid_payload: -20,
     bad_request: -10,
     flood: -2,
+    invalid_block: -60,
+    bad_response: -20,
   },
   banThreshold: -100,
   banMs: 3_600_000,

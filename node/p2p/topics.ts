@@ -28,6 +28,15 @@ export const MAX_BLOCK_REQUEST_BYTES = 1024;
 /** Deadline for a whole block-range exchange (open, request, response). */
 export const BLOCK_REQUEST_TIMEOUT_MS = 10_000;
 
+/** Maximum size of one block-by-hash response frame (8 MiB, one block). */
+export const MAX_BLOCK_BY_HASH_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/** Maximum size of one block-by-hash request frame. */
+export const MAX_BLOCK_BY_HASH_REQUEST_BYTES = 64;
+
+/** Deadline for a whole block-by-hash exchange (it is on the consensus path: short). */
+export const BLOCK_BY_HASH_TIMEOUT_MS = 5_000;
+
 /** Default maximum size of one gossip envelope (1 MiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -54,4 +63,9 @@ export function computeTopic(networkId: number, name: TopicName): string {
 /** Protocol id of the block-range request/response stream protocol. */
 export function computeBlocksProtocol(networkId: number): string {
   return `/gridtokenx/${networkId}/blocks/1`;
+}
+
+/** Protocol id of the block-by-hash request/response stream protocol. */
+export function computeBlockByHashProtocol(networkId: number): string {
+  return `/gridtokenx/${networkId}/block-by-hash/1`;
 }

@@ -16,6 +16,7 @@ import {
   type ConsensusAction,
   ConsensusEngine,
   type ConsensusEvent,
+  type EngineResume,
   type EngineStatus,
 } from "../consensus/engine.ts";
 import {
@@ -31,11 +32,15 @@ import { computeBlockSigningBytes } from "../chain/block.ts";
 import { createNetworkMetrics, type NetworkMetrics } from "../metrics/network_metrics.ts";
 import type { Verdict } from "../p2p/p2p_node.ts";
 import {
+  getLastSignedRound,
+  loadLockedBlock,
   loadSignedRecord,
+  saveLockedBlock,
   saveSignedRecord,
   type SignedEntry,
   type SignedRecord,
 } from "../storage/signing_record.ts";
+import { PowStateRecorder } from "../storage/pow_state_record.ts";
 import { computeNextStartDelayMs, type PreparedBlock } from "./block_pipeline.ts";
 import { FAULT_RETRY_MS, type GridNode } from "./grid_node.ts";
 import { NodeNetwork } from "./network.ts";
@@ -71,9 +76,32 @@ export class ConsensusDriver {
   #lastProgressMs = 0;
   /** Double-signing proofs waiting for their height to be committed. */
   #evidence: DuplicateVoteEvidence[] = [];
+  /** Hash of the locked (valid) block written (or being written) to KV. */
+  #lockedBlockSaved: string | null = null;
+  #lockedBlockWrite: Promise<void> = Promise.resolve();
+  /** PowState saved after each committed block (boot reads it: pow_state_record.ts). */
+  #powRecorder: PowStateRecorder;
+  #onBlock = (e: Event) => {
+    const { hash, block } = (e as CustomEvent<{ hash: string; block: Block }>).detail;
+    this.#powRecorder.record({ height: block.header.height, hash, pow: this.node.powState });
+  };
 
-  private constructor(readonly node: GridNode, signed: SignedRecord | null) {
+  private constructor(
+    readonly node: GridNode,
+    signed: SignedRecord | null,
+    lockedBlock: Block | null,
+  ) {
     this.#signed = signed ?? { height: -1, entries: [] };
+    if (lockedBlock !== null) {
+      // Restored lock: held so it can be re-proposed (and validated) at its height.
+      const hash = computeBlockHash(lockedBlock.header);
+      this.#blocks.set(hash, { block: lockedBlock, prepared: null, seenAtMs: performance.now() });
+      this.#lockedBlockSaved = hash;
+    }
+    this.#powRecorder = new PowStateRecorder(
+      () => node.store.kv,
+      (e) => node.log.warn("consensus.pow_state_save_failed", { error: String(e) }),
+    );
     this.#engine = this.#createEngine();
     this.network = null;
     this.metrics = createNetworkMetrics(node.registry, () => this.peerCount());
@@ -81,7 +109,15 @@ export class ConsensusDriver {
 
   /** Creates the driver and, when `[p2p] enabled`, its network (not started). */
   static async create(node: GridNode): Promise<ConsensusDriver> {
-    const driver = new ConsensusDriver(node, await loadSignedRecord(node.store.kv));
+    const signed = await loadSignedRecord(node.store.kv);
+    const lock = signed !== null && signed.height === node.head.header.height + 1
+      ? signed.lock
+      : undefined;
+    const lockedHash = lock?.validBlockHash ?? lock?.lockedBlockHash ?? null;
+    const lockedBlock = lockedHash === null
+      ? null
+      : await loadLockedBlock(node.store.kv, lockedHash);
+    const driver = new ConsensusDriver(node, signed, lockedBlock);
     if (node.config.p2p.enabled) {
       (driver as { network: NodeNetwork | null }).network = await NodeNetwork.create(node, {
         onVote: (v) => driver.#onVote(v),
@@ -112,6 +148,7 @@ export class ConsensusDriver {
       const every = Math.max(500, this.node.config.consensus.block_time_ms);
       this.#syncTimer = setInterval(() => this.#maybeSync(), every);
     }
+    this.node.events.addEventListener("block", this.#onBlock);
     this.#startHeight();
   }
 
@@ -125,6 +162,9 @@ export class ConsensusDriver {
     await this.network?.stop().catch(() => {});
     await this.#chain.catch(() => {});
     await this.#signedWrite.catch(() => {});
+    this.node.events.removeEventListener("block", this.#onBlock);
+    await this.#powRecorder.flush();
+    await this.#lockedBlockWrite.catch(() => {});
   }
 
   engineStatus(): EngineStatus {
@@ -175,12 +215,46 @@ export class ConsensusDriver {
       if (held.block.header.height <= head.header.height) this.#blocks.delete(hash);
     }
     this.#missing.clear();
+    const height = head.header.height + 1;
+    const resume = this.#computeResume(height);
     this.#feed({
       type: "start",
-      height: head.header.height + 1,
+      height,
       prevHash: head.hash,
       validators: this.node.getValidatorSet(),
+      ...(resume === null ? {} : { resume }),
     });
+  }
+
+  /**
+   * After a restart in the middle of `height` (the signing record is of it):
+   * the persisted lock, and the round after the last one signed.
+   */
+  #computeResume(height: number): EngineResume | null {
+    const rec = this.#signed;
+    if (rec.height !== height) return null;
+    let lock = rec.lock;
+    const lockBlock = lock?.validBlockHash ?? lock?.lockedBlockHash ?? null;
+    if (lockBlock !== null && !this.#blocks.has(lockBlock) && this.network === null) {
+      // Without p2p our votes never left the node: no one can have seen the lock,
+      // and no one could hand us its lost block, so it is released.
+      this.node.log.warn("consensus.lock_released", { height, locked_block_hash: lockBlock });
+      lock = undefined;
+    }
+    const resume: EngineResume = {
+      round: getLastSignedRound(rec, height) + 1,
+      lockedBlockHash: lock?.lockedBlockHash ?? null,
+      lockedRound: lock?.lockedRound ?? -1,
+      validBlockHash: lock?.validBlockHash ?? null,
+      validRound: lock?.validRound ?? -1,
+    };
+    this.node.log.info("consensus.resumed", {
+      height,
+      round: resume.round,
+      locked_block_hash: resume.lockedBlockHash ?? "",
+      locked_round: resume.lockedRound,
+    });
+    return resume;
   }
 
   /** Starts the next height at the head's timestamp + block time (or the PoW target). */
@@ -264,6 +338,14 @@ export class ConsensusDriver {
     const held = this.#blocks.get(blockHash);
     if (held === undefined) {
       this.#missing.add(blockHash);
+      // Not received (a proposal missed, or +2/3 precommits for it): fetch it by hash from peers.
+      this.network?.fetchBlockByHash(blockHash).then((block) => {
+        if (block === null || block.header.height !== height || this.#blocks.has(blockHash)) return;
+        this.#blocks.set(blockHash, { block, prepared: null, seenAtMs: performance.now() });
+        if (this.#missing.delete(blockHash)) {
+          void this.#runChain(() => this.#validate(height, blockHash));
+        }
+      }, () => {});
       return;
     }
     let valid = false;
@@ -357,9 +439,22 @@ export class ConsensusDriver {
       if (rec.entries.some((e) => e.round > round)) return false;
     }
     const entry: SignedEntry = { round, step, blockHash: hash };
-    this.#signed = rec.height === height
-      ? { height, entries: [...rec.entries, entry] }
-      : { height, entries: [entry] };
+    // The engine's lock goes with the record, so the lock a precommit creates
+    // is durable before that precommit leaves the node.
+    const st = this.#engine.status;
+    const lock = st.height === height
+      ? {
+        lockedBlockHash: st.lockedBlockHash,
+        lockedRound: st.lockedRound,
+        validBlockHash: st.validBlockHash,
+        validRound: st.validRound,
+      }
+      : undefined;
+    const entries = rec.height === height ? [...rec.entries, entry] : [entry];
+    this.#signed = lock === undefined ? { height, entries } : { height, entries, lock };
+    if (lock !== undefined) {
+      this.#scheduleLockedBlockSave(height, lock.validBlockHash ?? lock.lockedBlockHash);
+    }
     const snapshot = this.#signed;
     const kv = this.node.store.kv;
     this.#signedWrite = this.#signedWrite.catch(() => {}).then(() =>
@@ -372,6 +467,32 @@ export class ConsensusDriver {
       this.node.log.error("consensus.sign_record_failed", { height, error: String(e) });
       return false;
     }
+  }
+
+  /**
+   * Writes the locked (valid) block to KV if the height is still undecided a
+   * precommit timeout later. Only liveness needs it (re-proposing it after a
+   * restart; peers that saw the lock's prevote quorum hold it too and serve it
+   * by hash), so the happy path, which commits sooner, writes nothing: a
+   * block write costs about as much as the block's commit.
+   */
+  #scheduleLockedBlockSave(height: number, hash: string | null): void {
+    if (hash === null || hash === this.#lockedBlockSaved) return;
+    this.#lockedBlockSaved = hash;
+    const delayMs = computeDefaultTimeouts(this.node.config.consensus.block_time_ms).precommitMs;
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      const held = this.#blocks.get(hash);
+      if (this.#stopped || held === undefined || this.node.head.header.height >= height) return;
+      const kv = this.node.store.kv;
+      this.#lockedBlockWrite = this.#lockedBlockWrite.catch(() => {}).then(() =>
+        saveLockedBlock(kv, hash, held.block)
+      ).catch((e) => {
+        this.#lockedBlockSaved = null;
+        this.node.log.warn("consensus.locked_block_save_failed", { height, error: String(e) });
+      });
+    }, delayMs);
+    this.#timers.add(t);
   }
 
   async #broadcastProposal(p: Proposal): Promise<void> {
@@ -483,6 +604,7 @@ export class ConsensusDriver {
       const r = await syncFromPeers({
         peers: () => network.peers(),
         requestRange: (peer, from, count) => network.requestRange(peer, from, count),
+        penalise: (peer, offence, reason) => network.penalise(peer, offence, reason),
         headHeight: () => this.node.head.header.height,
         importBlock: async (item) => {
           await this.#importBlock(item);

@@ -18,7 +18,7 @@ import {
 } from "../chain/state.ts";
 import { parseTransaction, signTransaction, type Tx, type TxBody } from "../chain/transaction.ts";
 import type { ChainParams } from "../chain/params.ts";
-import { computeInitialPowState, computeNextPowState, type PowState } from "../consensus/pow.ts";
+import { computeNextPowState, type PowState } from "../consensus/pow.ts";
 import { computeValidatorSet, type ValidatorSet } from "../consensus/validator_set.ts";
 import type { Commit, DuplicateVoteEvidence } from "../consensus/votes.ts";
 import type { NodeConfig } from "../config/node_config.ts";
@@ -29,6 +29,7 @@ import { createChainMetrics } from "../metrics/chain_metrics.ts";
 import { createMarketMetrics } from "../metrics/market_metrics.ts";
 import { createRegistry, type Registry } from "../metrics/registry.ts";
 import { ChainStore } from "../storage/chain_store.ts";
+import { computePowStateAtBoot } from "../storage/pow_state_record.ts";
 import { MinePool, type Miner } from "../../workers/mine_pool.ts";
 import {
   buildProposalBlock,
@@ -605,8 +606,9 @@ export class GridNode {
 }
 
 /**
- * The PoW state after block `height`: a fold of `computeNextPowState` over
- * the stored headers 1..height (difficulty is not part of chain state).
+ * The PoW state after block `height`: the record persisted with the head,
+ * folded forward over any headers after it; a full fold over the stored
+ * headers for stores without one (pow_state_record.ts).
  */
 async function computePowStateOfChain(
   store: ChainStore,
@@ -614,11 +616,5 @@ async function computePowStateOfChain(
   state: MemoryState,
 ): Promise<PowState> {
   const params = state.get(stateKey.params()) as ChainParams;
-  let pow = computeInitialPowState(params);
-  for (let h = 1; h <= height; h++) {
-    const rec = await store.getBlockRecord(h);
-    if (rec === null) throw new Error(`Block ${h} is missing below the head ${height}`);
-    pow = computeNextPowState(pow, rec.header, params);
-  }
-  return pow;
+  return (await computePowStateAtBoot(store, height, params)).pow;
 }

@@ -7,6 +7,7 @@
  * - `votes`:  a consensus `Vote`.
  * - `blocks`: `{kind: "proposal", proposal, block}` or `{kind: "commit", block, commit}`.
  * - block range element: `{block, commit}` (`commit` null for genesis).
+ * - block-by-hash answer: the block `{header, txs, signature}`.
  */
 import { z } from "zod";
 import type { Block } from "../chain/block.ts";
@@ -151,4 +152,14 @@ export function encodeBlockWithCommit(item: BlockWithCommit): Uint8Array {
 export function decodeBlockWithCommit(bytes: Uint8Array): BlockWithCommit {
   const m = check(rangeItemSchema, decode(bytes), "block range item");
   return { block: m.block as Block, commit: m.commit as Commit | null };
+}
+
+/** Encodes a block alone (the answer of the block-by-hash protocol). */
+export function encodeBlockMessage(block: Block): Uint8Array {
+  return encodeCanonical(block);
+}
+
+/** Decodes and shape-checks a block-by-hash answer. @throws WireError */
+export function decodeBlockMessage(bytes: Uint8Array): Block {
+  return check(blockSchema, decode(bytes), "block") as Block;
 }

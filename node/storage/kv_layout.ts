@@ -46,6 +46,12 @@ export const kvKey = {
   log: (stateKey: string) => ["log", stateKey] as const,
   /** `SignedRecord` (signing_record.ts): consensus messages this node signed at its latest height. */
   signed: () => ["meta", "signed"] as const,
+  /** `LockedBlockRecord` (signing_record.ts): hash and chunk count of the block this node is locked on. */
+  lockedBlock: () => ["meta", "locked_block"] as const,
+  /** Uint8Array: chunk `i` of the locked block (UTF-8 JSON of the `Block`). */
+  lockedBlockChunk: (i: number) => ["locked_block", i] as const,
+  /** `PowStateRecord` (pow_state_record.ts): PowState after a committed block, for O(1) boot. */
+  powState: () => ["meta", "pow_state"] as const,
 } as const;
 
 export interface HeadRecord {

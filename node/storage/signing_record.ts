@@ -2,8 +2,17 @@
  * The consensus messages this node signed at its latest height, kept in KV
  * so that a restarted validator never signs a conflicting vote or proposal
  * (double signing is slashable). Written before each broadcast.
+ *
+ * The same record carries the Tendermint lock (locked and valid block and
+ * round) as it stood when the record was written, so the lock created by a
+ * precommit is durable before that precommit leaves the node. The locked
+ * block itself is kept apart (`saveLockedBlock`), so a restarted proposer can
+ * re-propose it; it is only needed for liveness, never for safety.
  */
-import { kvKey } from "./kv_layout.ts";
+import type { Block } from "../chain/block.ts";
+import { computeBlockHash } from "../chain/block.ts";
+import { joinChunks, KvBatch, splitChunks } from "./kv_batch.ts";
+import { CHUNK_BYTES, kvKey } from "./kv_layout.ts";
 
 /** One signed message: step 0 = proposal, 1 = prevote, 2 = precommit. */
 export interface SignedEntry {
@@ -12,10 +21,26 @@ export interface SignedEntry {
   blockHash: string | null;
 }
 
+/** The engine's lock and valid value at `SignedRecord.height` (-1 / null = none). */
+export interface LockRecord {
+  lockedBlockHash: string | null;
+  lockedRound: number;
+  validBlockHash: string | null;
+  validRound: number;
+}
+
 /** Everything signed at `height` (older heights are forgotten). */
 export interface SignedRecord {
   height: number;
   entries: SignedEntry[];
+  /** The lock at `height` when the record was written; absent in records written before it. */
+  lock?: LockRecord;
+}
+
+/** Where the locked block's chunks are. */
+export interface LockedBlockRecord {
+  hash: string;
+  chunks: number;
 }
 
 /** Reads the record; null if this node never signed. */
@@ -26,4 +51,42 @@ export async function loadSignedRecord(kv: Deno.Kv): Promise<SignedRecord | null
 /** Replaces the record. */
 export async function saveSignedRecord(kv: Deno.Kv, record: SignedRecord): Promise<void> {
   await kv.set(kvKey.signed(), record);
+}
+
+/** The highest round signed at `height`, or -1. */
+export function getLastSignedRound(record: SignedRecord | null, height: number): number {
+  if (record === null || record.height !== height) return -1;
+  return record.entries.reduce((max, e) => Math.max(max, e.round), -1);
+}
+
+/**
+ * Stores the block this node is locked on: the old record is deleted, the
+ * chunks written, then the record naming them, so a crash in between leaves
+ * no record rather than a record over mixed chunks.
+ */
+export async function saveLockedBlock(kv: Deno.Kv, hash: string, block: Block): Promise<void> {
+  const chunks = splitChunks(new TextEncoder().encode(JSON.stringify(block)), CHUNK_BYTES);
+  await kv.delete(kvKey.lockedBlock());
+  const batch = new KvBatch(kv);
+  chunks.forEach((c, i) => batch.set(kvKey.lockedBlockChunk(i), c));
+  await batch.flush();
+  await kv.set(kvKey.lockedBlock(), { hash, chunks: chunks.length } satisfies LockedBlockRecord);
+}
+
+/** The stored locked block if it is the one with `hash`, else null. */
+export async function loadLockedBlock(kv: Deno.Kv, hash: string): Promise<Block | null> {
+  const rec = (await kv.get<LockedBlockRecord>(kvKey.lockedBlock())).value;
+  if (rec === null || rec.hash !== hash) return null;
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < rec.chunks; i++) {
+    const c = (await kv.get<Uint8Array>(kvKey.lockedBlockChunk(i))).value;
+    if (c === null) return null;
+    chunks.push(c);
+  }
+  try {
+    const block = JSON.parse(new TextDecoder().decode(joinChunks(chunks))) as Block;
+    return computeBlockHash(block.header) === hash ? block : null;
+  } catch {
+    return null;
+  }
 }

@@ -46,6 +46,13 @@ export interface NetworkConfigOptions {
   /** Funded at genesis. */
   accounts?: { address: string; balanceSatang: number }[];
   nodeId?: string;
+  /** `[consensus] authority_voting_power_bps`; default 0 (no authority nodes run). */
+  authorityVotingPowerBps?: number;
+}
+
+/** Key label of an authority node: `key: authorityKey("MEA")` runs with that genesis authority's key. */
+export function authorityKey(name: "EGAT" | "MEA" | "PEA" | "ERC"): string {
+  return `authority ${name}`;
 }
 
 /** Config TOML of a network node (authorities have no voting power: see docs/consensus.md). */
@@ -92,7 +99,7 @@ ban_seconds = 600
 verify_on_start = false
 [consensus]
 block_time_ms = ${o.blockTimeMs ?? 400}
-authority_voting_power_bps = 0
+authority_voting_power_bps = ${o.authorityVotingPowerBps ?? 0}
 [genesis]
 timestamp_ms = 1767225600000
 ${accounts}
@@ -108,8 +115,8 @@ export async function writeNodeKey(dataDir: string, key: number | string): Promi
     await Deno.stat(path);
     return;
   } catch { /* not yet */ }
-  const secret = typeof key === "number"
-    ? validatorSecret(key)
+  const secret = typeof key === "number" ? validatorSecret(key) : key.startsWith("authority ") // the genesis authority keys: testWallet(`authority ${name}`)
+    ? sha256(new TextEncoder().encode(`gridtokenx test wallet ${key}`))
     : sha256(new TextEncoder().encode(`gridtokenx network test node ${key}`));
   await Deno.mkdir(`${dataDir}/keys`, { recursive: true, mode: 0o700 });
   await writeKeystoreFile(path, await encryptSecretKey(secret, TEST_PASSPHRASE));
