@@ -257,12 +257,18 @@ export class ConsensusDriver {
     return resume;
   }
 
-  /** Starts the next height at the head's timestamp + block time (or the PoW target). */
+  /**
+   * Starts the next height at the head's timestamp + block time (or the PoW
+   * target), but never waits longer than that delay from now: a head stamped
+   * by a proposer whose clock runs ahead (within the drift bound), or a local
+   * clock running behind, must not stall every height by the skew.
+   */
   #scheduleStart(): void {
     clearTimeout(this.#startTimer);
     const head = this.node.head.header;
-    const due = head.timestampMs + computeNextStartDelayMs(this.node.state, head.difficulty > 0);
-    this.#startTimer = setTimeout(() => this.#startHeight(), Math.max(0, due - Date.now()));
+    const delayMs = computeNextStartDelayMs(this.node.state, head.difficulty > 0);
+    const waitMs = Math.min(delayMs, Math.max(0, head.timestampMs + delayMs - Date.now()));
+    this.#startTimer = setTimeout(() => this.#startHeight(), waitMs);
   }
 
   #perform(a: ConsensusAction): void {

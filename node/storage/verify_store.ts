@@ -48,7 +48,8 @@ export interface VerifyStoreReport {
 }
 
 const ACTION = "Restore the data directory from a snapshot (gridtokenx-node import --in FILE) " +
-  "into an empty data directory, or move it away and resync from peers.";
+  "into an empty data directory, or run `gridtokenx-node resync` (moves the damaged chain " +
+  "files aside, keeps the keys) and start again to sync from peers.";
 
 function corrupt(kvPath: string, what: string): StorageError {
   return new StorageError("CORRUPT", `Chain database ${kvPath} is damaged: ${what}. ${ACTION}`);
