@@ -32,3 +32,41 @@ Deno.test({
     assert.ok(Date.now() - started < 40_000, "bounded in time");
   },
 });
+
+Deno.test({
+  name: "load tool: matching energy orders are committed exactly once and trade",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const started = Date.now();
+    const report = await runLoadTest({
+      kind: "orders",
+      accounts: 40,
+      rate: 300,
+      durationS: 3,
+      batch: 25,
+      concurrency: 2,
+      maxTxs: 2000,
+      blockTimeMs: 200,
+      maxBlockTxs: 5000,
+      seed: "e2e-orders",
+      drainTimeoutS: 15,
+    });
+    // Loose: a shared CI machine may answer slowly; what matters is below.
+    assert.ok(report.submitted >= 100, `submitted ${report.submitted}`);
+    assert.equal(report.accepted, report.submitted, JSON.stringify(report.rejectedByCode));
+    assert.equal(report.lost, 0);
+    assert.equal(report.duplicated, 0);
+    assert.equal(report.unexpected, 0);
+    assert.equal(report.committed, report.accepted);
+    assert.ok(report.trades !== null);
+    // Every bid crosses every ask and each order is 100 Wh: one trade per sell/buy pair.
+    assert.ok(
+      report.trades.count >= Math.floor(report.committed / 2) - 1,
+      `${report.trades.count} trades for ${report.committed} orders`,
+    );
+    assert.ok(report.trades.ordersTraded >= report.committed - 2);
+    assert.ok(report.trades.visibleLatencyMs.p99 > 0);
+    assert.ok(Date.now() - started < 60_000, "bounded in time");
+  },
+});

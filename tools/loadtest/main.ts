@@ -7,15 +7,20 @@ import { type LoadOptions, type LoadReport, runLoadTest } from "./run_load.ts";
 
 const USAGE = `Usage: deno task loadtest [flags]
 
-Starts a single-validator node in a child process (unless --target), funds
---accounts wallets at genesis, pre-signs the transactions BEFORE the timed run
-(so the figure measures the node, not the client's signing), sends them for
---duration seconds, then reads the blocks back through the API.
+Starts a single-validator node (or --validators N on 127.0.0.1) in child
+processes (unless --target), funds --accounts wallets at genesis, pre-signs the
+transactions BEFORE the timed run (so the figure measures the node, not the
+client's signing), sends them for --duration seconds, then reads the blocks
+(and, for orders, the trades) back through the API.
 
 Flags:
   --target URL        use a running node; its genesis must fund the wallets of --seed
                       (print them with --print-genesis)
-  --kind KIND         transaction kind; only "transfer" for now (default transfer)
+  --kind KIND         "transfer" (default) or "orders": wallet pairs at one substation
+                      (registered, 10 MWh of metered solar each seller at genesis) place
+                      100 Wh sells at 500 and buys at 600 satang/kWh, which all match
+  --validators N      validators to start, each a child process, p2p on 127.0.0.1;
+                      wallets send to node (wallet mod N) (default 1)
   --rate N            transactions per second; 0 = flat-out (default 0)
   --duration S        seconds of sending (default 10)
   --accounts N        sending wallets (default 2000)
@@ -36,6 +41,7 @@ const { values } = parseArgs({
   options: {
     target: { type: "string" },
     kind: { type: "string", default: "transfer" },
+    validators: { type: "string", default: "1" },
     rate: { type: "string", default: "0" },
     duration: { type: "string", default: "10" },
     accounts: { type: "string", default: "2000" },
@@ -66,16 +72,21 @@ if (values.help) {
   console.log(USAGE);
   Deno.exit(0);
 }
-if (values.kind !== "transfer") {
+if (values.kind !== "transfer" && values.kind !== "orders") {
+  console.error(`--kind must be "transfer" or "orders", got "${values.kind}"`);
+  Deno.exit(2);
+}
+if (values.kind === "orders" && (values.target || values["print-genesis"])) {
   console.error(
-    `--kind must be "transfer" (energy orders come with the market), got "${values.kind}"`,
+    "--kind orders needs registered prosumers with metered energy at genesis: it starts its own nodes (no --target / --print-genesis)",
   );
   Deno.exit(2);
 }
 const durationS = int("duration", values.duration, 1, 3600);
 const opts: LoadOptions = {
   target: values.target,
-  kind: "transfer",
+  kind: values.kind,
+  validators: int("validators", values.validators, 1, 16),
   rate: int("rate", values.rate, 0, 1_000_000),
   durationS,
   accounts: int("accounts", values.accounts, 1, 100_000),
@@ -130,6 +141,18 @@ function printReport(r: LoadReport): void {
   console.log(
     `commit latency   p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
   );
+  if (r.trades) {
+    const t = r.trades.visibleLatencyMs;
+    console.log(
+      `trades           ${r.trades.count} (${r.trades.perSecondInWindow}/s in the send window); ${r.trades.ordersTraded} orders traded`,
+    );
+    console.log(
+      `trade visible    p50 ${t.p50} ms, p95 ${t.p95} ms, p99 ${t.p99} ms, max ${t.max} ms (submission -> in GET /energy/trades)`,
+    );
+  }
+  console.log(
+    `finality         p50 ${r.finalityMs.p50} ms, p99 ${r.finalityMs.p99} ms (${r.finalityBlockTimes.p50} / ${r.finalityBlockTimes.p99} block times; block timestamp -> readable at node 1; ${r.validators} validator(s))`,
+  );
   console.log(
     `exactly once     not committed after the drain ${r.lost}, duplicated ${r.duplicated}, unexpected ${r.unexpected}`,
   );
@@ -137,7 +160,9 @@ function printReport(r: LoadReport): void {
     console.log(
       `node pid ${r.node.pid}: RSS ${mib(r.node.rssStartBytes)} -> ${
         mib(r.node.rssEndBytes)
-      } (peak ${mib(r.node.peakRssBytes)}), CPU ${r.node.cpuCoresAvg} cores on average`,
+      } (peak ${mib(r.node.peakRssBytes)}), CPU ${r.node.cpuCoresAvg} cores on average${
+        r.validators > 1 ? " (RSS of node 1, peak and CPU over all nodes)" : ""
+      }`,
     );
   } else console.log("node RSS/CPU: not measured (--target node)");
 }

@@ -1,13 +1,15 @@
 /**
- * The load test: starts a node in a child process (or targets one), funds
- * deterministic wallets at genesis, pre-signs transfers, drives them at a
- * rate or flat-out for a duration, and measures what the chain committed by
- * reading blocks back through the API (never from the HTTP answers alone).
+ * The load test: starts one node or N validators in child processes (or
+ * targets a running node), funds deterministic wallets at genesis, pre-signs
+ * transfers or matching energy orders, drives them at a rate or flat-out for
+ * a duration, and measures what the chain committed by reading blocks (and
+ * trades) back through the API (never from the HTTP answers alone).
  */
-import type { TxBody } from "../../node/chain/transaction.ts";
-import { spawnNodeProcess, testConfigToml } from "../../tests/helpers/test_node.ts";
+import { startLoadNodes } from "./load_nodes.ts";
+import { computeGenesisExtras, type LoadKind, presignLoad } from "./load_txs.ts";
 import { type ProcSample, readProcSample } from "./proc_stats.ts";
-import { createLoadWallets, type LoadWallet, type SignedLoadTx, signLoadTx } from "./wallets.ts";
+import { TradeFollower } from "./trade_reader.ts";
+import { createLoadWallets } from "./wallets.ts";
 
 /** Options of {@link runLoadTest} (the CLI flags, see main.ts). */
 export interface LoadOptions {
@@ -17,7 +19,10 @@ export interface LoadOptions {
   /** Transactions per second to submit; 0 = as fast as the node answers. */
   rate: number;
   durationS: number;
-  kind: "transfer";
+  /** `transfer`, or `orders`: sell/buy energy orders that match (see load_txs.ts). */
+  kind: LoadKind;
+  /** Validators to start on 127.0.0.1 (default 1); ignored with `target`. */
+  validators?: number;
   /** Transactions per HTTP request; 1 uses POST /transactions, more the batch endpoint. */
   batch: number;
   /** HTTP requests in flight. */
@@ -60,7 +65,22 @@ export interface LoadReport {
   committedTpsInWindow: number;
   /** All committed / (last commit seen - first submission). */
   committedTpsOverall: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  latencyMs: Percentiles;
+  /** Orders only: trades read back from GET /energy/trades. */
+  trades: {
+    count: number;
+    /** Trades in blocks stamped within the send window, per second of it. */
+    perSecondInWindow: number;
+    /** Orders of this run that appeared in at least one trade. */
+    ordersTraded: number;
+    /** Submission -> first trade of the order readable through the API. */
+    visibleLatencyMs: Percentiles;
+  } | null;
+  validators: number;
+  /** Block timestamp (set by its proposer) -> block readable at the first node. */
+  finalityMs: Percentiles;
+  /** finalityMs / block time. */
+  finalityBlockTimes: { p50: number; p99: number };
   blocks: number;
   maxBlockTxs: number;
   node: {
@@ -72,7 +92,23 @@ export interface LoadReport {
   } | null;
 }
 
-const FUND_SATANG = 1_000_000_000_000;
+/** Latency percentiles, ms. */
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+function percentiles(values: number[]): Percentiles {
+  const sorted = Float64Array.from(values).sort();
+  return {
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
+    max: percentile(sorted, 1),
+  };
+}
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
@@ -89,66 +125,33 @@ async function getJson(url: string): Promise<unknown> {
   return await res.json();
 }
 
-async function presign(
-  wallets: LoadWallet[],
-  nonces: number[],
-  networkId: number,
-  total: number,
-): Promise<SignedLoadTx[]> {
-  const expiresAtMs = Date.now() + 3_600_000;
-  const out: SignedLoadTx[] = new Array(total);
-  const n = wallets.length;
-  const CHUNK = 2048;
-  for (let start = 0; start < total; start += CHUNK) {
-    const jobs: Promise<void>[] = [];
-    for (let k = start; k < Math.min(total, start + CHUNK); k++) {
-      const w = wallets[k % n]!;
-      const body: TxBody = {
-        kind: "transfer",
-        networkId,
-        from: w.publicKeyHex,
-        nonce: nonces[k % n]! + Math.floor(k / n),
-        feeSatang: 1,
-        expiresAtMs,
-        payload: { to: wallets[(k + 1) % n]!.address, amountSatang: 1, amountWh: 0 },
-      };
-      jobs.push(signLoadTx(w, body).then((s) => void (out[k] = s)));
-    }
-    await Promise.all(jobs);
-  }
-  return out;
-}
-
-/** Runs one load test; see {@link LoadOptions}. Stops the node it started. */
+/** Runs one load test; see {@link LoadOptions}. Stops the nodes it started. */
 export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
   const say = opts.progress ?? (() => {});
-  if (opts.kind !== "transfer") throw new Error(`--kind ${opts.kind} is not supported yet`);
   const wallets = await createLoadWallets(opts.seed, opts.accounts);
-  let baseUrl = opts.target?.replace(/\/+$/, "");
-  let proc: Awaited<ReturnType<typeof spawnNodeProcess>> | null = null;
-  let dataDir: string | null = null;
+  const validators = opts.target ? 1 : opts.validators ?? 1;
+  let urls = opts.target ? [opts.target.replace(/\/+$/, "")] : [];
+  let nodes: Awaited<ReturnType<typeof startLoadNodes>> | null = null;
   try {
-    if (!baseUrl) {
-      dataDir = await Deno.makeTempDir({ prefix: "gtx-loadtest-" });
-      const configPath = `${dataDir}/config.toml`;
-      await Deno.writeTextFile(
-        configPath,
-        testConfigToml({
-          dataDir: `${dataDir}/data`,
+    if (!opts.target) {
+      say(`starting ${validators} validator(s) ...`);
+      nodes = await startLoadNodes(
+        {
+          validators,
           blockTimeMs: opts.blockTimeMs,
-          maxBlockTransactions: opts.maxBlockTxs,
+          maxBlockTxs: opts.maxBlockTxs,
           mempoolMax: Math.max(100_000, opts.maxTxs),
-          accounts: wallets.map((w) => ({ address: w.address, balanceSatang: FUND_SATANG })),
-          extraToml: "",
-        }).replace(
-          "[api]\n",
-          "[api]\nmax_body_bytes = 4194304\n",
-        ),
+        },
+        computeGenesisExtras(opts.kind, wallets),
       );
-      proc = await spawnNodeProcess(configPath, 60_000);
-      baseUrl = proc.baseUrl;
-      say(`node started: pid ${proc.child.pid}, ${baseUrl}, data ${dataDir}`);
+      urls = nodes.urls;
+      say(
+        `nodes started: ${
+          nodes.procs.map((p) => `pid ${p.child.pid} ${p.baseUrl}`).join(", ")
+        }; data ${nodes.dataDirs.join(", ")}`,
+      );
     }
+    const baseUrl = urls[0]!;
     const status = await getJson(`${baseUrl}/api/v1/status`) as {
       network_id: number;
       height: number;
@@ -165,17 +168,33 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
       : opts.maxTxs;
     say(`pre-signing ${total} ${opts.kind} transactions from ${wallets.length} accounts ...`);
     const signStart = performance.now();
-    const txs = await presign(wallets, nonces, status.network_id, total);
+    const txs = await presignLoad(opts.kind, wallets, nonces, status.network_id, total);
     const signSeconds = (performance.now() - signStart) / 1000;
     const indexOfKey = new Map<string, number>();
     txs.forEach((t, i) => indexOfKey.set(t.key, i));
-    const batches: string[] = [];
-    for (let i = 0; i < total; i += opts.batch) {
-      const slice = txs.slice(i, i + opts.batch).map((t) => t.json);
-      batches.push(opts.batch === 1 ? slice[0]! : `{"transactions":[${slice.join(",")}]}`);
+    const indexOfId = new Map<string, number>();
+    if (opts.kind === "orders") txs.forEach((t, i) => indexOfId.set(t.id, i));
+
+    // Batches: a wallet always sends to the same node (wallet index mod nodes),
+    // so its nonces arrive in order; batches of all nodes interleave in time.
+    const perNode: number[][] = urls.map(() => []);
+    for (let k = 0; k < total; k++) perNode[(k % wallets.length) % urls.length]!.push(k);
+    const batches: { node: number; indices: number[]; body: string }[] = [];
+    for (let start = 0;; start += opts.batch) {
+      let any = false;
+      perNode.forEach((list, node) => {
+        const indices = list.slice(start, start + opts.batch);
+        if (indices.length === 0) return;
+        any = true;
+        const slice = indices.map((i) => txs[i]!.json);
+        const body = opts.batch === 1 ? slice[0]! : `{"transactions":[${slice.join(",")}]}`;
+        batches.push({ node, indices, body });
+      });
+      if (!any) break;
     }
     const submittedAtMs = new Float64Array(total);
     const committedAtMs = new Float64Array(total);
+    const tradedAtMs = new Float64Array(total);
     const accepted = new Uint8Array(total);
     const seenCount = new Uint16Array(total);
     const rejectedByCode: Record<string, number> = {};
@@ -183,8 +202,10 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
     let unexpected = 0;
     let blocks = 0;
     let maxBlockTxs = 0;
+    const finality: number[] = [];
 
-    // Block reader: follows the head and records when each transaction shows up.
+    // Block reader: follows the head of the first node and records when each
+    // transaction shows up, and each block's finality.
     let nextHeight = status.height + 1;
     let readerStop = false;
     let lastCommitMs = 0;
@@ -197,6 +218,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
           txs: { body: { from: string; nonce: number } }[];
         };
         const now = Date.now();
+        if (nextHeight === head) finality.push(now - block.header.timestampMs);
         let ours = 0;
         for (const tx of block.txs) {
           const i = indexOfKey.get(`${tx.body.from}:${tx.body.nonce}`);
@@ -213,20 +235,33 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
         nextHeight++;
       }
     };
+    const pollMs = validators > 1 ? 50 : 100;
     const reader = (async () => {
       while (!readerStop) {
         await readBlocks().catch((e) => say(`block reader: ${e.message}`));
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    })();
+    const trades = opts.kind === "orders"
+      ? new TradeFollower(baseUrl, (id) => indexOfId.get(id), (i, now) => {
+        if (tradedAtMs[i] === 0) tradedAtMs[i] = now;
+      })
+      : null;
+    const tradeReader = (async () => {
+      while (trades && !readerStop) {
+        await trades.poll().catch((e) => say(`trade reader: ${e.message}`));
+        await new Promise((r) => setTimeout(r, 250));
       }
     })();
 
-    // Process sampler (only for a node this tool started).
-    const pid = proc?.child.pid ?? null;
-    const samples: ProcSample[] = [];
+    // Process sampler (only for nodes this tool started).
+    const pids = nodes?.procs.map((p) => p.child.pid) ?? [];
+    const samples: ProcSample[][] = pids.map(() => []);
     const sample = async () => {
-      if (pid === null) return;
-      const s = await readProcSample(pid);
-      if (s) samples.push(s);
+      await Promise.all(pids.map(async (pid, n) => {
+        const s = await readProcSample(pid);
+        if (s) samples[n]!.push(s);
+      }));
     };
     await sample();
     const sampler = setInterval(() => void sample(), 1000);
@@ -234,32 +269,34 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
     say(
       `sending for ${opts.durationS} s at ${
         opts.rate > 0 ? `${opts.rate} tx/s` : "full speed"
-      } ...`,
+      } to ${urls.length} node(s) ...`,
     );
     const t0 = Date.now();
     const deadline = t0 + opts.durationS * 1000;
     let nextBatch = 0;
     let submitted = 0;
-    const url = `${baseUrl}/api/v1/transactions${opts.batch === 1 ? "" : "/batch"}`;
+    let queued = 0;
+    const endpoint = `/api/v1/transactions${opts.batch === 1 ? "" : "/batch"}`;
     const sender = async () => {
       for (;;) {
         const b = nextBatch++;
         if (b >= batches.length) return;
+        const { node, indices, body } = batches[b]!;
         if (opts.rate > 0) {
-          const dueMs = t0 + (b * opts.batch / opts.rate) * 1000;
+          const dueMs = t0 + (queued / opts.rate) * 1000;
+          queued += indices.length;
           if (dueMs > Date.now()) await new Promise((r) => setTimeout(r, dueMs - Date.now()));
         }
         if (Date.now() >= deadline) return;
-        const first = b * opts.batch;
-        const count = Math.min(opts.batch, total - first);
+        const count = indices.length;
         const sentAt = Date.now();
-        for (let i = first; i < first + count; i++) submittedAtMs[i] = sentAt;
+        for (const i of indices) submittedAtMs[i] = sentAt;
         submitted += count;
         try {
-          const res = await fetch(url, {
+          const res = await fetch(`${urls[node]}${endpoint}`, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: batches[b]!,
+            body,
           });
           const answer = await res.json() as
             & { results?: ({ status?: string } & { error?: { code: string } })[] }
@@ -272,7 +309,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
             continue;
           }
           results.forEach((r, k) => {
-            if (r.status === "pending") accepted[first + k] = 1;
+            if (r.status === "pending") accepted[indices[k]!] = 1;
             else {
               const code = r.error?.code ?? "UNKNOWN";
               rejectedByCode[code] = (rejectedByCode[code] ?? 0) + 1;
@@ -283,7 +320,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
         }
       }
     };
-    await Promise.all(Array.from({ length: opts.concurrency }, sender));
+    await Promise.all(Array.from({ length: opts.concurrency * urls.length }, sender));
     const sendEnd = Date.now();
     const sendSeconds = (sendEnd - t0) / 1000;
     let acceptedCount = 0;
@@ -307,17 +344,24 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
     }
     readerStop = true;
     await reader;
+    await tradeReader;
     await readBlocks().catch(() => {});
+    await trades?.poll().catch(() => {});
     clearInterval(sampler);
     await sample();
     if (opts.metricsOut) {
       await Deno.writeTextFile(opts.metricsOut, await (await fetch(`${baseUrl}/metrics`)).text());
     }
 
-    let committed = 0, lost = 0, duplicated = 0;
+    let committed = 0, lost = 0, duplicated = 0, ordersTraded = 0;
     const latencies: number[] = [];
+    const tradeLatencies: number[] = [];
     for (let i = 0; i < total; i++) {
       if (seenCount[i]! > 1) duplicated++;
+      if (tradedAtMs[i]! > 0) {
+        ordersTraded++;
+        tradeLatencies.push(tradedAtMs[i]! - submittedAtMs[i]!);
+      }
       if (accepted[i] !== 1) continue;
       if (seenCount[i]! === 0) lost++;
       else {
@@ -325,13 +369,16 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
         latencies.push(committedAtMs[i]! - submittedAtMs[i]!);
       }
     }
-    const sorted = Float64Array.from(latencies).sort();
     const inWindow = blockStamps
       .filter((b) => b.timestampMs >= t0 && b.timestampMs <= sendEnd)
       .reduce((n, b) => n + b.txs, 0);
-    const first = samples[0], last = samples[samples.length - 1];
+    const finalityMs = percentiles(finality);
+    const round2 = (x: number) => Math.round(x * 100) / 100;
+    const elapsedS = (Date.now() - t0) / 1000;
+    const firsts = samples.map((s) => s[0]).filter((s) => s !== undefined);
+    const lasts = samples.map((s) => s[s.length - 1]).filter((s) => s !== undefined);
     return {
-      nodeStarted: proc !== null,
+      nodeStarted: nodes !== null,
       accounts: wallets.length,
       presigned: total,
       signSeconds,
@@ -350,28 +397,37 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
       committedTpsOverall: lastCommitMs > t0
         ? Math.round(committed / ((lastCommitMs - t0) / 1000))
         : 0,
-      latencyMs: {
-        p50: percentile(sorted, 0.5),
-        p95: percentile(sorted, 0.95),
-        p99: percentile(sorted, 0.99),
-        max: percentile(sorted, 1),
+      latencyMs: percentiles(latencies),
+      trades: trades === null ? null : {
+        count: trades.count,
+        perSecondInWindow: Math.round(
+          trades.timestamps.filter((t) => t >= t0 && t <= sendEnd).length / sendSeconds,
+        ),
+        ordersTraded,
+        visibleLatencyMs: percentiles(tradeLatencies),
+      },
+      validators,
+      finalityMs,
+      finalityBlockTimes: {
+        p50: round2(finalityMs.p50 / opts.blockTimeMs),
+        p99: round2(finalityMs.p99 / opts.blockTimeMs),
       },
       blocks,
       maxBlockTxs,
-      node: first && last
+      node: firsts.length > 0 && lasts.length > 0
         ? {
-          pid,
-          rssStartBytes: first.rssBytes,
-          rssEndBytes: last.rssBytes,
-          peakRssBytes: Math.max(...samples.map((s) => s.peakRssBytes)),
-          cpuCoresAvg:
-            Math.round(((last.cpuSeconds - first.cpuSeconds) / ((Date.now() - t0) / 1000)) * 100) /
-            100,
+          pid: pids[0] ?? null,
+          rssStartBytes: firsts[0]!.rssBytes,
+          rssEndBytes: lasts[0]!.rssBytes,
+          peakRssBytes: Math.max(...samples.flat().map((s) => s.peakRssBytes)),
+          cpuCoresAvg: round2(
+            lasts.reduce((n, s) => n + s.cpuSeconds, 0) / elapsedS -
+              firsts.reduce((n, s) => n + s.cpuSeconds, 0) / elapsedS,
+          ),
         }
         : null,
     };
   } finally {
-    if (proc) await proc.kill("SIGTERM");
-    if (dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    await nodes?.stop();
   }
 }

@@ -1,0 +1,236 @@
+/**
+ * Memory of a node with a large state: writes a genesis with `--accounts`
+ * funded accounts (default 1,000,000; addresses of synthetic keys) plus
+ * `--sellers` registered prosumers with metered solar energy, starts the node
+ * (`main.ts start`, child process), places `--orders` resting sell orders
+ * (default 100,000; nothing bids, so nothing matches) through the batch API,
+ * waits until every order is committed and rests in the book, then reads the
+ * node's resident memory from /proc (VmRSS now, VmHWM = peak).
+ *
+ *   deno run -A tools/loadtest/memory_probe.ts [--accounts 1000000] [--orders 100000]
+ *     [--sellers 2000] [--round 10000] [--settle-s 60] [--json]
+ *
+ * The figure reported is the lowest RSS sampled every 5 s during --settle-s
+ * after the last order committed (V8 returns the placement's garbage late),
+ * next to the peak (VmHWM).
+ */
+import { parseArgs } from "node:util";
+import { getAddressOfPublicKeyHex, type TxBody } from "../../node/chain/transaction.ts";
+import { toHex } from "../../node/crypto/hex.ts";
+import { sha256 } from "../../node/crypto/sha256.ts";
+import {
+  spawnNodeProcess,
+  TEST_PASSPHRASE,
+  testConfigToml,
+} from "../../tests/helpers/test_node.ts";
+import { initLoadChain } from "./load_chain.ts";
+import { computeGenesisExtras, computeWalletLocation, ORDER_WH } from "./load_txs.ts";
+import { readProcSample } from "./proc_stats.ts";
+import { createLoadWallets, type SignedLoadTx, signLoadTx } from "./wallets.ts";
+
+/** What the probe measured. */
+export interface MemoryReport {
+  accounts: number;
+  restingOrders: number;
+  stateEntries: number | null;
+  genesisSeconds: number;
+  startSeconds: number;
+  placeSeconds: number;
+  rssAfterStartBytes: number;
+  rssBytes: number;
+  peakRssBytes: number;
+}
+
+/** Runs the probe; removes its data dir. */
+export async function runMemoryProbe(o: {
+  accounts: number;
+  orders: number;
+  sellers: number;
+  settleS: number;
+  /** Orders sent before waiting for them to commit. */
+  round: number;
+  say?: (line: string) => void;
+}): Promise<MemoryReport> {
+  const say = o.say ?? (() => {});
+  Deno.env.set("GRIDTOKENX_PASSPHRASE", TEST_PASSPHRASE);
+  const dir = await Deno.makeTempDir({ prefix: "gtx-memprobe-" });
+  let proc: Awaited<ReturnType<typeof spawnNodeProcess>> | null = null;
+  try {
+    const wallets = await createLoadWallets("memory", o.sellers * 2);
+    const extras = computeGenesisExtras("orders", wallets);
+    // Only the even (selling) wallets place orders; all are registered and funded.
+    const synthetic = o.accounts - extras.accounts.length;
+    say(`genesis: ${o.accounts} accounts (${synthetic} synthetic) ...`);
+    let t = performance.now();
+    for (let i = 0; i < synthetic; i++) {
+      const key = toHex(sha256(new TextEncoder().encode(`gridtokenx memory probe ${i}`)));
+      extras.accounts.push({
+        address: getAddressOfPublicKeyHex(key),
+        balanceSatang: 1_000_000 + i,
+        energyWh: 0,
+      });
+    }
+    const configPath = `${dir}/config.toml`;
+    await Deno.writeTextFile(
+      configPath,
+      testConfigToml({
+        dataDir: `${dir}/data`,
+        blockTimeMs: 500,
+        maxBlockTransactions: 20_000,
+        mempoolMax: Math.max(100_000, o.orders),
+        extraToml: "[storage]\nverify_on_start = false\n",
+      }).replace(
+        "[api]\n",
+        "[api]\nmax_body_bytes = 4194304\nrate_limit_per_second = 100000\nrate_limit_burst = 200000\n",
+      ),
+    );
+    await initLoadChain(configPath, extras);
+    const genesisSeconds = (performance.now() - t) / 1000;
+    say(`genesis written in ${genesisSeconds.toFixed(1)} s; starting the node ...`);
+    t = performance.now();
+    proc = await spawnNodeProcess(configPath, 600_000);
+    const startSeconds = (performance.now() - t) / 1000;
+    const pid = proc.child.pid;
+    const afterStart = await readProcSample(pid);
+    const loaded = proc.lines.find((l) => l.includes('"chain.loaded"'));
+    const stateEntries = loaded ? JSON.parse(loaded).entries as number : null;
+    say(
+      `node pid ${pid} up in ${startSeconds.toFixed(1)} s, ${stateEntries} state entries, RSS ${
+        mib(afterStart?.rssBytes ?? 0)
+      }; placing ${o.orders} resting sells ...`,
+    );
+
+    // Resting sells: prices 500..999 satang/kWh, no bids at all, so nothing trades.
+    const status = await (await fetch(`${proc.baseUrl}/api/v1/status`)).json() as {
+      network_id: number;
+    };
+    const sellers = wallets.filter((_, i) => i % 2 === 0);
+    const expiresAtMs = Date.now() + 24 * 3_600_000;
+    const signed: SignedLoadTx[] = [];
+    for (let k = 0; k < o.orders; k++) {
+      const s = k % sellers.length;
+      const w = sellers[s]!;
+      const body: TxBody = {
+        kind: "energy_order",
+        networkId: status.network_id,
+        from: w.publicKeyHex,
+        nonce: Math.floor(k / sellers.length),
+        feeSatang: 1,
+        expiresAtMs,
+        payload: {
+          side: "sell",
+          amountWh: ORDER_WH,
+          priceSatangPerKwh: 500 + (k % 500),
+          source: "solar",
+          location: computeWalletLocation(2 * s),
+          orderExpiresAtMs: expiresAtMs,
+        },
+      };
+      signed.push(await signLoadTx(w, body));
+    }
+    t = performance.now();
+    const BATCH = 1000;
+    // Rounds of `o.round` orders, each committed before the next is sent (a
+    // wallet's nonces may run at most 256 ahead, and a full mempool of
+    // 100,000 parsed transactions would dominate the peak).
+    const perRound = Math.min(o.round, sellers.length * 200);
+    for (let round = 0; round * perRound < o.orders; round++) {
+      const slice = signed.slice(round * perRound, (round + 1) * perRound);
+      for (let i = 0; i < slice.length; i += BATCH) {
+        const body = `{"transactions":[${slice.slice(i, i + BATCH).map((x) => x.json).join(",")}]}`;
+        const res = await fetch(`${proc.baseUrl}/api/v1/transactions/batch`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const answer = await res.json() as { results?: { status?: string; error?: unknown }[] };
+        const bad = answer.results?.find((r) => r.status !== "pending") ??
+          (answer.results ? null : answer);
+        if (bad) throw new Error(`order rejected: ${JSON.stringify(bad)}`);
+      }
+      await waitForEmptyMempool(proc.baseUrl);
+    }
+    const placeSeconds = (performance.now() - t) / 1000;
+    const book = await (await fetch(`${proc.baseUrl}/api/v1/energy/orders?side=sell&limit=1`))
+      .json() as { total: number };
+    say(
+      `${book.total} resting orders after ${
+        placeSeconds.toFixed(1)
+      } s; settling ${o.settleS} s ...`,
+    );
+    // The V8 heaps shrink some time after the placement's garbage: sample
+    // every 5 s and keep the lowest (the steady state); VmHWM is the peak.
+    let end = await readProcSample(pid);
+    const settleUntil = Date.now() + o.settleS * 1000;
+    while (Date.now() < settleUntil) {
+      await new Promise((r) => setTimeout(r, 5000));
+      const s = await readProcSample(pid);
+      if (s) say(`RSS ${mib(s.rssBytes)}`);
+      if (s && (end === null || s.rssBytes < end.rssBytes)) end = s;
+    }
+    return {
+      accounts: o.accounts,
+      restingOrders: book.total,
+      stateEntries,
+      genesisSeconds,
+      startSeconds,
+      placeSeconds,
+      rssAfterStartBytes: afterStart?.rssBytes ?? 0,
+      rssBytes: end?.rssBytes ?? 0,
+      peakRssBytes: end?.peakRssBytes ?? 0,
+    };
+  } finally {
+    await proc?.kill("SIGTERM");
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+async function waitForEmptyMempool(baseUrl: string): Promise<void> {
+  for (;;) {
+    const s = await (await fetch(`${baseUrl}/api/v1/status`)).json() as { mempool_size: number };
+    if (s.mempool_size === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(0)} MiB`;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      accounts: { type: "string", default: "1000000" },
+      orders: { type: "string", default: "100000" },
+      sellers: { type: "string", default: "2000" },
+      "settle-s": { type: "string", default: "60" },
+      round: { type: "string", default: "10000" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const r = await runMemoryProbe({
+    accounts: Number(values.accounts),
+    orders: Number(values.orders),
+    sellers: Number(values.sellers),
+    settleS: Number(values["settle-s"]),
+    round: Number(values.round),
+    say: (l) => console.error(`[memory] ${l}`),
+  });
+  if (values.json) console.log(JSON.stringify(r));
+  else {
+    console.log(
+      `accounts ${r.accounts}, resting orders ${r.restingOrders}, state entries at start ${r.stateEntries}`,
+    );
+    console.log(
+      `genesis ${r.genesisSeconds.toFixed(1)} s, node start ${
+        r.startSeconds.toFixed(1)
+      } s, placing ${r.placeSeconds.toFixed(1)} s`,
+    );
+    console.log(
+      `node RSS after start ${mib(r.rssAfterStartBytes)}; with the orders ${
+        mib(r.rssBytes)
+      } (lowest sample while settling; peak ${mib(r.peakRssBytes)})`,
+    );
+  }
+  Deno.exit(0);
+}
