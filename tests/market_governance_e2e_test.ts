@@ -2,7 +2,7 @@
  * Governance and authorities acting on the market, on a running node:
  * after a proposal sets carbon_credits.solar to 0.7, the next solar trade
  * credits 0.7 per kWh; an emergency halt on BKK-01 stops matching there and
- * lifting it lets matching resume.
+ * lifting it re-matches the crossed resting orders in the block of the lift.
  */
 import assert from "node:assert/strict";
 import { toSignedTxJson, type TxBody } from "../node/chain/transaction.ts";
@@ -165,12 +165,17 @@ Deno.test("market + governance: carbon credit change applies to the next trade; 
     assert.equal(book.bids[0].amount_wh, 5_000);
     assert.equal(book.asks[0].amount_wh, 20_000);
 
-    // Lifted: matching resumes with the next order.
+    // Lifted: the crossed resting orders are re-matched in the block of the lift, with no new order.
     await submit(egat, "authority_action", { action: "lift_emergency", args: { scope: "BKK-01" } });
     assert.equal((await get("/api/v1/grid/status")).emergencies.length, 0);
+    t = await trades();
+    assert.equal(t.length, 2, "the resting buy trades in the block that lifts the halt");
+    assert.equal(t[0].amountWh, 5_000);
+    assert.equal(t[0].makerSide, "sell");
+    assert.equal(t[1].height < t[0].height, true);
     await submit(bob, "energy_order", { ...buy, amountWh: 2_000 });
     t = await trades();
-    assert.equal(t.length, 2);
+    assert.equal(t.length, 3);
     assert.equal(t[0].amountWh, 2_000);
 
     // A cap emergency limits a substation's capacity (4 kW = 1 kWh per 15-minute interval).

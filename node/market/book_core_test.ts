@@ -69,3 +69,62 @@ Deno.test("order book: seq order within a level is kept for out-of-order inserts
   assert.deepEqual(book.list("sell").map((x) => x.seq), [2, 5, 7, 9]);
   assert.deepEqual(book.depth("sell", 1), [{ priceSatangPerKwh: 50, amountWh: 400, orders: 4 }]);
 });
+
+Deno.test("order book: id index, expiry heap and reused price levels agree with a plain model under churn", () => {
+  // Enough orders to grow the id index several times; removals by id, by
+  // expiry and by emptying levels; levels dropped and reused at other prices.
+  let rng = 7;
+  const next = (n: number) => {
+    rng = (Math.imul(rng, 1103515245) + 12345) >>> 0;
+    return (rng >>> 8) % n;
+  };
+  const book = new OrderBook();
+  const model = new Map<string, Order>();
+  let seq = 0;
+  for (let round = 0; round < 40; round++) {
+    for (let i = 0; i < 150; i++) {
+      seq++;
+      const side = next(2) ? "buy" : "sell";
+      const order: Order = {
+        ...o(next(3) ? `id-${seq}` : `${seq}`.padStart(64, "0"), seq),
+        side,
+        priceSatangPerKwh: side === "buy" ? 40 + next(20) : 60 + next(20),
+        expiresAtMs: 1_000 + next(400) * 10,
+      };
+      book.insert({ ...order });
+      model.set(order.id, order);
+    }
+    const ids = [...model.keys()];
+    for (let i = 0; i < 100 && ids.length > 0; i++) {
+      const id = ids.splice(next(ids.length), 1)[0]!;
+      assert.equal(book.remove(id)?.id, id);
+      model.delete(id);
+    }
+    const now = 1_000 + round * 50;
+    const expired = book.popExpired(now).map((x) => x.id);
+    const want = [...model.values()]
+      .filter((x) => x.expiresAtMs <= now)
+      .sort((a, b) => a.expiresAtMs - b.expiresAtMs || a.seq - b.seq)
+      .map((x) => x.id);
+    assert.deepEqual(expired, want);
+    for (const id of want) model.delete(id);
+    assert.equal(book.size, model.size);
+    for (const id of ids.slice(0, 50)) assert.equal(book.has(id), model.has(id));
+    assert.deepEqual(book.snapshot(), [...model.values()].sort((a, b) => a.seq - b.seq));
+    for (const side of ["buy", "sell"] as const) {
+      const rest = [...model.values()].filter((x) => x.side === side);
+      const prices = [...new Set(rest.map((x) => x.priceSatangPerKwh))]
+        .sort((a, b) => side === "buy" ? b - a : a - b);
+      const depth = prices.map((p) => {
+        const at = rest.filter((x) => x.priceSatangPerKwh === p);
+        const amountWh = at.reduce((s, x) => s + x.remainingWh, 0);
+        return { priceSatangPerKwh: p, amountWh, orders: at.length };
+      });
+      assert.deepEqual(book.depth(side, 1_000), depth);
+      const order = side === "buy"
+        ? (a: Order, b: Order) => b.priceSatangPerKwh - a.priceSatangPerKwh || a.seq - b.seq
+        : (a: Order, b: Order) => a.priceSatangPerKwh - b.priceSatangPerKwh || a.seq - b.seq;
+      assert.deepEqual(book.list(side), rest.sort(order));
+    }
+  }
+});

@@ -102,12 +102,14 @@ export class GridState {
   readonly #linkCapKw: number[] = [];
   /** per zone: [neighbourZoneIdx, linkIdx] sorted by neighbour zone id */
   readonly #adj: [number, number][][];
-  readonly #pathCache = new Map<number, Int32Array | null>();
+  /** Paths by `fromZone x zones + toZone`; undefined until computed. */
+  readonly #pathCache: (Int32Array | null | undefined)[];
   #subCapWh: Float64Array;
   #linkCapWh: Float64Array;
   #subFlowWh: Float64Array;
   #linkFlowWh: Float64Array;
   #halted: Uint8Array;
+  readonly #scratch = new Float64Array(1);
 
   /** Validates the topology (`BAD_TOPOLOGY`) and indexes it. */
   constructor(topology: GridTopology) {
@@ -117,6 +119,7 @@ export class GridState {
     const authority = new Map(topology.regions.map((r) => [r.id, r.authority]));
     this.#regionAuthority = this.#regionIds.map((r) => authority.get(r)!);
     this.#zoneIds = topology.zones.map((z) => z.id).sort();
+    this.#pathCache = new Array(this.#zoneIds.length ** 2).fill(undefined);
     const zoneIdx = new Map(this.#zoneIds.map((z, i) => [z, i]));
     const regionIdx = new Map(this.#regionIds.map((r, i) => [r, i]));
     const subs = [...topology.substations].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -252,8 +255,16 @@ export class GridState {
   #path(a: number, b: number): Int32Array | null {
     if (a === b) return EMPTY_PATH;
     const key = a * this.#zoneIds.length + b;
-    const cached = this.#pathCache.get(key);
+    const cached = this.#pathCache[key];
     if (cached !== undefined) return cached;
+    return this.#pathCache[key] = this.#findPath(a, b);
+  }
+
+  /**
+   * Breadth-first search for {@link #path} (apart so that #path, called per
+   * headroom check, allocates no closure context).
+   */
+  #findPath(a: number, b: number): Int32Array | null {
     let path: Int32Array | null = null;
     const direct = this.#adj[a]!.find(([n]) => n === b);
     if (direct) {
@@ -278,7 +289,6 @@ export class GridState {
         path = Int32Array.from(links.reverse());
       }
     }
-    this.#pathCache.set(key, path);
     return path;
   }
 
@@ -288,17 +298,38 @@ export class GridState {
    * -1 when the zones are not connected.
    */
   getHeadroomWh(seller: ResolvedLocation, buyer: ResolvedLocation): number {
+    this.headroomInto(seller, buyer, this.#scratch, 0);
+    return this.#scratch[0]!;
+  }
+
+  /**
+   * {@link getHeadroomWh} written to `out[i]` instead of returned: the
+   * matcher's form (a returned number above 2^30 would be boxed per call).
+   */
+  headroomInto(
+    seller: ResolvedLocation,
+    buyer: ResolvedLocation,
+    out: Float64Array,
+    i: number,
+  ): void {
     const path = this.#path(seller.zoneIdx, buyer.zoneIdx);
-    if (path === null) return -1;
-    let h = this.#subCapWh[seller.idx]! - this.#subFlowWh[seller.idx]!;
-    if (buyer.idx !== seller.idx) {
-      h = Math.min(h, this.#subCapWh[buyer.idx]! - this.#subFlowWh[buyer.idx]!);
+    if (path === null) {
+      out[i] = -1;
+      return;
     }
-    for (let i = 0; i < path.length; i++) {
-      const li = path[i]!;
+    const cap = this.#subCapWh, flow = this.#subFlowWh;
+    let h = cap[seller.idx]! - flow[seller.idx]!;
+    if (buyer.idx !== seller.idx) h = Math.min(h, cap[buyer.idx]! - flow[buyer.idx]!);
+    for (let k = 0; k < path.length; k++) {
+      const li = path[k]!;
       h = Math.min(h, this.#linkCapWh[li]! - this.#linkFlowWh[li]!);
     }
-    return Math.max(h, 0);
+    out[i] = Math.max(h, 0);
+  }
+
+  /** True when a substation has no capacity left in this interval ({@link getSubstationHeadroomWh} is 0). */
+  isSubstationFull(loc: ResolvedLocation): boolean {
+    return this.#subCapWh[loc.idx]! - this.#subFlowWh[loc.idx]! <= 0;
   }
 
   /** Capacity left at one substation in this interval, Wh. */

@@ -25,7 +25,9 @@ import { validateOrder } from "./order.ts";
 import type { OrderBook } from "./order_book.ts";
 import type { DistanceClass, MarketParams } from "./params.ts";
 import { validateMarketParams } from "./params.ts";
-import { computeCertificateId, type Trade } from "./trade.ts";
+import { assignCertificateIds } from "./certificate.ts";
+import type { Trade } from "./trade.ts";
+import { NewRemoval, NewTrade } from "./match_records.ts";
 import { computeValueSatang, floorDiv, WH_PER_KWH } from "./units.ts";
 
 /** Block context of a match. */
@@ -36,7 +38,19 @@ export interface MatchContext {
   params: MarketParams;
   /** Halted regions / zones / substations (`BKK`, `BKK-01`, `BKK-01-SUB001`). */
   haltedLocations?: readonly string[];
+  /**
+   * Re-match the crossed resting orders before the block's ops (see
+   * {@link matchBlock}): set by the chain when the halts or caps in force
+   * differ from the previous block's, or a re-match is pending. A new
+   * delivery interval triggers it by itself.
+   */
+  rematch?: boolean;
 }
+
+/** At most this many resting orders per side are replayed by one block's re-match. */
+export const REMATCH_MAX_ORDERS_PER_SIDE = 1_024;
+/** At most this many counter-orders are examined by one block's re-match (all replayed orders together). */
+export const REMATCH_MAX_EXAMINED = 65_536;
 
 /** One market operation of a block, in transaction order. */
 export type MarketOp =
@@ -85,13 +99,31 @@ export interface MatchResult {
   rejected: OpRejection[];
   /** Grid flows of the interval after this block (store in chain state). */
   gridFlows: GridFlowSnapshot;
+  /**
+   * True when this block's re-match stopped at its bound after making trades:
+   * the chain re-matches again in the next block.
+   */
+  rematchPending: boolean;
 }
 
 /**
  * Run one block's market: set halts, enter the block's delivery interval
  * (flows reset on a new interval), expire orders with expiresAtMs <=
- * timestampMs, then apply `ops` in order. Mutates `book` and `grid`; never
- * throws for a bad op (it is rejected), only for bad `ctx.params`.
+ * timestampMs, re-match the crossed resting orders when the block starts a
+ * new interval or `ctx.rematch` is set, then apply `ops` in order, and give
+ * every trade its certificate id (v2, see certificate.ts). Mutates `book`
+ * and `grid`; never throws for a bad op (it is rejected), only for bad
+ * `ctx.params`.
+ *
+ * Re-match: the resting orders of the crossed price levels (bids at or above
+ * the best ask, asks at or below the best bid; at most
+ * {@link REMATCH_MAX_ORDERS_PER_SIDE} per side, best prices first) are
+ * replayed in seq order, each as if it arrived now, against the counter-orders
+ * placed before it (lower seq), best price first then lowest seq, at the
+ * earlier order's price, under the usual rules (skips, grid headroom,
+ * `maxScanPerOrder`). At most {@link REMATCH_MAX_EXAMINED} counter-orders are
+ * examined in all; when that bound or the per-side bound cut a re-match that
+ * made trades, `rematchPending` asks the chain to go on in the next block.
  *
  * @example
  * const r = matchBlock(book, grid, [{ type: "place", order }], { height: 1, timestampMs, params });
@@ -103,12 +135,32 @@ export function matchBlock(
   ops: readonly MarketOp[],
   ctx: MatchContext,
 ): MatchResult {
+  const r = matchBlockFills(book, grid, ops, ctx);
+  assignCertificateIds(r.height, r.interval, r.trades);
+  return r;
+}
+
+/**
+ * {@link matchBlock} without the certificate ids (every `certificateId` is
+ * ""): the matching step alone, for benchmarks and tools. Consensus code
+ * calls `matchBlock`.
+ */
+export function matchBlockFills(
+  book: OrderBook,
+  grid: GridState,
+  ops: readonly MarketOp[],
+  ctx: MatchContext,
+): MatchResult {
   validateMarketParams(ctx.params);
   grid.setHalted(ctx.haltedLocations ?? []);
+  const before = grid.interval, beforeMs = grid.intervalMs;
   const interval = grid.beginInterval(ctx.timestampMs, ctx.params.intervalMs);
   const run = new BlockRun(book, grid, ctx, interval);
   for (const o of book.popExpired(ctx.timestampMs)) run.release(o, "expired");
-  ops.forEach((op, i) => run.apply(op, i));
+  if (ctx.rematch === true || interval !== before || ctx.params.intervalMs !== beforeMs) {
+    run.rematch();
+  }
+  for (let i = 0; i < ops.length; i++) run.apply(ops[i]!, i);
   return run.finish();
 }
 
@@ -135,8 +187,9 @@ class BlockRun {
   readonly peak: boolean;
   /** Per book location index: resolved location, and headroom cached for {@link flowMark}. */
   readonly resolved: (ResolvedLocation | null)[] = [];
-  readonly headroomMark: number[] = [];
-  readonly headroomWh: number[] = [];
+  headroomMark = new Int32Array(16);
+  /** A Float64Array: headroom can exceed the small-integer range, and must not be boxed per call. */
+  headroomWh = new Float64Array(16);
   /** Changes whenever flows change or the taker changes; invalidates {@link headroomWh}. */
   flowMark = 0;
   /** Per book location index: mark of the last {@link walkWindowEnd} that saw it. */
@@ -145,6 +198,17 @@ class BlockRun {
   /** Scratch arrays of {@link match}. */
   readonly openLocs: number[] = [];
   readonly cursors: (BookNode | null)[] = [];
+  /** Scratch array of {@link walkWindowEnd}. */
+  readonly walkLocs: number[] = [];
+  /** Set by {@link rematch} when its bound cut it after trades. */
+  rematchPending = false;
+  /**
+   * The taker's unfilled Wh and (buy) lock while it is matched: the taker
+   * object itself is read only (an incoming order is copied only if it
+   * rests; {@link replay} writes these back to the resting order).
+   */
+  takerRemainingWh = 0;
+  takerLockedSatang = 0;
 
   constructor(
     readonly book: OrderBook,
@@ -159,14 +223,12 @@ class BlockRun {
   }
 
   release(o: Order, reason: RemovalReason): void {
-    this.removed.push({
-      orderId: o.id,
-      owner: o.owner,
-      side: o.side,
-      reason,
-      releasedSatang: o.side === "buy" ? o.lockedSatang : 0,
-      releasedWh: o.side === "sell" ? o.remainingWh : 0,
-    });
+    this.releaseAs(o, reason, o.remainingWh, o.lockedSatang);
+  }
+
+  /** {@link release} with the order's unfilled Wh and lock given apart. */
+  releaseAs(o: Order, reason: RemovalReason, remainingWh: number, lockedSatang: number): void {
+    this.removed.push(new NewRemoval(o, reason, remainingWh, lockedSatang));
   }
 
   reject(i: number, orderId: string, e: unknown): void {
@@ -188,44 +250,51 @@ class BlockRun {
       this.core.unlink(node);
       return this.release(node.order, "cancelled");
     }
-    const order = { ...op.order };
+    // The op's order is only read; it is copied (with its fills) when it rests.
+    const input = op.order;
     try {
-      validateOrder(order, this.ctx.params, this.grid);
-      if (this.book.has(order.id)) {
-        throw new MarketError("DUPLICATE_ORDER", `Order ${order.id} is already in the book`, "id");
+      validateOrder(input, this.ctx.params, this.grid);
+      if (this.book.has(input.id)) {
+        throw new MarketError("DUPLICATE_ORDER", `Order ${input.id} is already in the book`, "id");
       }
     } catch (e) {
-      this.reject(i, String(order.id), e);
-      return this.release(order, "rejected");
+      this.reject(i, String(input.id), e);
+      return this.release(input, "rejected");
     }
-    if (order.expiresAtMs <= this.ctx.timestampMs) return this.release(order, "expired");
-    this.match(order);
-    if (order.remainingWh === 0) return this.release(order, "filled");
+    if (input.expiresAtMs <= this.ctx.timestampMs) return this.release(input, "expired");
+    this.takerRemainingWh = input.remainingWh;
+    this.takerLockedSatang = input.lockedSatang;
+    this.match(input);
+    const remainingWh = this.takerRemainingWh, lockedSatang = this.takerLockedSatang;
+    if (remainingWh === 0) return this.releaseAs(input, "filled", remainingWh, lockedSatang);
+    const order = { ...input };
+    order.remainingWh = remainingWh;
+    order.lockedSatang = lockedSatang;
     const node = this.core.insertNode(order);
     node.touchedRun = this.mark;
     this.touched.push(node);
   }
 
   /**
-   * Headroom (Wh) from a resting order's location to/from the taker's; 0
-   * when halted. Infinity for a location the grid does not know (only in a
+   * True when energy can flow between book location `li` and the taker's
+   * location; leaves the headroom (Wh) in `headroomWh[li]` (not returned: a
+   * returned number above 2^30 would be boxed per call). Headroom is 0 when
+   * halted, and Infinity for a location the grid does not know (only in a
    * book rebuilt from bad data): such orders are examined one by one, and
-   * `tryFill` throws `UNKNOWN_LOCATION` where a plain scan would.
+   * `tryFill` throws `UNKNOWN_LOCATION` where a plain scan would. Cached
+   * until {@link flowMark} changes.
    */
-  headroomOf(li: number, takerLoc: ResolvedLocation, isBuy: boolean): number {
-    if (this.headroomMark[li] === this.flowMark) return this.headroomWh[li]!;
-    const loc = this.resolveBookLoc(li);
-    let h = Infinity;
-    if (loc !== null) {
-      h = this.grid.isHalted(loc)
-        ? 0
-        : isBuy
-        ? this.grid.getHeadroomWh(loc, takerLoc)
-        : this.grid.getHeadroomWh(takerLoc, loc);
+  isOpen(li: number, takerLoc: ResolvedLocation, isBuy: boolean): boolean {
+    if (li >= this.headroomMark.length || this.headroomMark[li] !== this.flowMark) {
+      const loc = this.resolveBookLoc(li);
+      const out = this.headroomWh;
+      if (loc === null) out[li] = Infinity;
+      else if (this.grid.isHalted(loc)) out[li] = 0;
+      else if (isBuy) this.grid.headroomInto(loc, takerLoc, out, li);
+      else this.grid.headroomInto(takerLoc, loc, out, li);
+      this.headroomMark[li] = this.flowMark;
     }
-    this.headroomMark[li] = this.flowMark;
-    this.headroomWh[li] = h;
-    return h;
+    return this.headroomWh[li]! > 0;
   }
 
   /** The grid location of a book location index, null when the grid does not know it. */
@@ -235,8 +304,14 @@ class BlockRun {
     while (this.resolved.length <= li) {
       this.resolved.push(null);
       this.locWalkMark.push(0);
-      this.headroomMark.push(0);
-      this.headroomWh.push(0);
+    }
+    if (this.headroomMark.length <= li) {
+      const size = Math.max(this.headroomMark.length * 2, li + 1);
+      const marks = new Int32Array(size), wh = new Float64Array(size);
+      marks.set(this.headroomMark);
+      wh.set(this.headroomWh);
+      this.headroomMark = marks;
+      this.headroomWh = wh;
     }
     try {
       return this.resolved[li] = this.grid.resolveLocation(this.core.locNames[li]!);
@@ -267,7 +342,7 @@ class BlockRun {
   match(taker: Order): void {
     const grid = this.grid;
     const takerLoc = grid.resolveLocation(taker.location);
-    if (grid.isHalted(takerLoc) || grid.getSubstationHeadroomWh(takerLoc) === 0) return;
+    if (grid.isHalted(takerLoc) || grid.isSubstationFull(takerLoc)) return;
     const isBuy = taker.side === "buy";
     const limit = taker.priceSatangPerKwh;
     const maxScan = this.ctx.params.maxScanPerOrder;
@@ -280,14 +355,13 @@ class BlockRun {
       const price = level.priceSatangPerKwh;
       if (isBuy ? price > limit : price < limit) return;
       const count = level.count;
-      let openCount = 0;
-      open.length = 0;
+      let openCount = 0, nOpen = 0;
       const locs = level.locs, counts = level.locCounts;
       for (let k = 0; k < locs.length; k++) {
         const li = locs[k]!, c = counts[li]!;
-        if (c > 0 && this.headroomOf(li, takerLoc, isBuy) > 0) {
+        if (c > 0 && this.isOpen(li, takerLoc, isBuy)) {
           openCount += c;
-          open.push(li);
+          open[nOpen++] = li;
         }
       }
       if (openCount === 0) {
@@ -313,12 +387,12 @@ class BlockRun {
         continue;
       }
       // The whole level is inside the window: merge the open locations' FIFOs.
+      // (The scratch arrays are overwritten, never shortened: no reallocation per level.)
       const heads = this.cursors;
-      heads.length = 0;
-      for (let k = 0; k < open.length; k++) heads.push(level.locHeads[open[k]!] ?? null);
+      for (let k = 0; k < nOpen; k++) heads[k] = level.locHeads[open[k]!] ?? null;
       for (;;) {
         let best = -1, bestSeq = Infinity;
-        for (let k = 0; k < heads.length; k++) {
+        for (let k = 0; k < nOpen; k++) {
           const h = heads[k];
           if (h !== null && h!.seq < bestSeq) {
             bestSeq = h!.seq;
@@ -348,11 +422,14 @@ class BlockRun {
     budget: number,
   ): void {
     let node = level.head, walked = 0, last: BookNode | null = null;
-    let locs: number[] = [];
+    // Locations of the walked prefix, in a scratch array (copied to the level's own at the end).
+    const locs = this.walkLocs;
+    let nLocs = 0;
+    const prefixLocs = level.prefixLocs;
     if (level.prefixValidFor === level.prefixVersion && level.prefixLen > 0) {
       let allBlocked = true;
-      for (const li of level.prefixLocs) {
-        if (this.headroomOf(li, takerLoc, isBuy) > 0) {
+      for (let k = 0; k < prefixLocs.length; k++) {
+        if (this.isOpen(prefixLocs[k]!, takerLoc, isBuy)) {
           allBlocked = false;
           break;
         }
@@ -362,12 +439,12 @@ class BlockRun {
         walked = level.prefixLen;
         last = level.prefixEnd!;
         node = last.next;
-        locs = level.prefixLocs.slice();
+        for (let k = 0; k < prefixLocs.length; k++) locs[nLocs++] = prefixLocs[k]!;
       }
     }
     const mark = ++this.walkMark;
     const seen = this.locWalkMark;
-    for (const li of locs) seen[li] = mark;
+    for (let k = 0; k < nLocs; k++) seen[locs[k]!] = mark;
     const version = level.prefixVersion;
     while (node !== null && walked < budget) {
       const next = node.next;
@@ -376,7 +453,7 @@ class BlockRun {
       const li = node.locIdx;
       if (seen[li] !== mark) {
         seen[li] = mark;
-        locs.push(li);
+        locs[nLocs++] = li;
       }
       if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) break;
       node = next;
@@ -384,14 +461,15 @@ class BlockRun {
     if (level.prefixVersion === version && walked > 0) {
       level.prefixLen = walked;
       level.prefixEnd = last;
-      level.prefixLocs = locs;
+      for (let k = 0; k < nLocs; k++) prefixLocs[k] = locs[k]!;
+      prefixLocs.length = nLocs;
       level.prefixValidFor = version;
     }
   }
 
   /** True when the taker can trade no more: filled, or its substation is full. */
-  isTakerDone(taker: Order, takerLoc: ResolvedLocation): boolean {
-    return taker.remainingWh === 0 || this.grid.getSubstationHeadroomWh(takerLoc) === 0;
+  isTakerDone(_taker: Order, takerLoc: ResolvedLocation): boolean {
+    return this.takerRemainingWh === 0 || this.grid.isSubstationFull(takerLoc);
   }
 
   /** Fill the taker against one resting order if eligible; true when a trade was made. */
@@ -402,8 +480,8 @@ class BlockRun {
     if (maker.owner === taker.owner) return false;
     const buy = isBuy ? taker : maker, sell = isBuy ? maker : taker;
     if (buy.source !== null && buy.source !== sell.source) return false;
-    const headroomWh = this.headroomOf(node.locIdx, takerLoc, isBuy);
-    if (headroomWh <= 0) return false;
+    if (!this.isOpen(li, takerLoc, isBuy)) return false;
+    const headroomWh = this.headroomWh[li]!;
     const grid = this.grid;
     const makerLoc = this.resolved[li] ?? grid.resolveLocation(maker.location);
     const sellerLoc = isBuy ? makerLoc : takerLoc, buyerLoc = isBuy ? takerLoc : makerLoc;
@@ -416,8 +494,9 @@ class BlockRun {
       ? 2
       : 3;
     const feeRate = this.feeRates[d]!;
-    const affordableWh = floorDiv(buy.lockedSatang * WH_PER_KWH, price + feeRate);
-    const fillWh = Math.min(taker.remainingWh, maker.remainingWh, headroomWh, affordableWh);
+    const buyLockedSatang = isBuy ? this.takerLockedSatang : maker.lockedSatang;
+    const affordableWh = floorDiv(buyLockedSatang * WH_PER_KWH, price + feeRate);
+    const fillWh = Math.min(this.takerRemainingWh, maker.remainingWh, headroomWh, affordableWh);
     if (fillWh <= 0) return false;
     const valueSatang = computeValueSatang(fillWh, price);
     const gridFeeSatang = computeValueSatang(fillWh, feeRate);
@@ -425,34 +504,26 @@ class BlockRun {
     grid.addFlow(sellerLoc, buyerLoc, fillWh);
     this.flowMark++;
     this.core.fill(node, fillWh, isBuy ? 0 : paid);
-    taker.remainingWh -= fillWh;
-    if (isBuy) taker.lockedSatang -= paid;
-    const source = sell.source!;
-    const t: Trade = {
-      id: `${this.ctx.height}-${this.trades.length}`,
-      height: this.ctx.height,
-      timestampMs: this.ctx.timestampMs,
-      interval: this.interval,
-      buyOrderId: buy.id,
-      sellOrderId: sell.id,
-      buyer: buy.owner,
-      seller: sell.owner,
-      makerSide: maker.side,
-      amountWh: fillWh,
-      priceSatangPerKwh: price,
+    this.takerRemainingWh -= fillWh;
+    if (isBuy) this.takerLockedSatang -= paid;
+    const t = new NewTrade(
+      this.trades.length,
+      this.ctx.height,
+      this.ctx.timestampMs,
+      this.interval,
+      buy,
+      sell,
+      maker.side,
+      fillWh,
+      price,
       valueSatang,
-      distance: DISTANCES[d]!,
-      peak: this.peak,
-      gridFeeSatangPerKwh: feeRate,
+      DISTANCES[d]!,
+      this.peak,
+      feeRate,
       gridFeeSatang,
-      feeAuthority: grid.getFeeAuthority(sellerLoc, buyerLoc),
-      source,
-      carbonMicroCredits: fillWh * this.ctx.params.carbonCreditsMicroPerWh[source],
-      sellerLocation: sell.location,
-      buyerLocation: buy.location,
-      certificateId: "",
-    };
-    t.certificateId = computeCertificateId(t);
+      grid.getFeeAuthority(sellerLoc, buyerLoc),
+      this.ctx.params.carbonCreditsMicroPerWh[sell.source!],
+    );
     this.trades.push(t);
     if (maker.remainingWh === 0) {
       this.core.unlink(node);
@@ -464,12 +535,99 @@ class BlockRun {
     return true;
   }
 
+  /** Re-match the crossed part of the book (see {@link matchBlock}). */
+  rematch(): void {
+    const bids = this.core.levels("buy"), asks = this.core.levels("sell");
+    const bestBid = bids[bids.length - 1], bestAsk = asks[asks.length - 1];
+    if (!bestBid || !bestAsk || bestBid.priceSatangPerKwh < bestAsk.priceSatangPerKwh) return;
+    const nodes: BookNode[] = [];
+    let cut = !collectCrossed(bids, (p) => p >= bestAsk.priceSatangPerKwh, nodes);
+    cut = !collectCrossed(asks, (p) => p <= bestBid.priceSatangPerKwh, nodes) || cut;
+    nodes.sort((a, b) => a.seq - b.seq);
+    const tradesBefore = this.trades.length;
+    let budget = REMATCH_MAX_EXAMINED;
+    for (const node of nodes) {
+      if (node.removed) continue;
+      if (budget <= 0) {
+        cut = true;
+        break;
+      }
+      budget -= this.replay(node, budget);
+    }
+    this.rematchPending = cut && this.trades.length > tradesBefore;
+  }
+
+  /**
+   * Match a resting order against the counter-orders placed before it,
+   * examining at most `budget` of them; returns how many it examined.
+   */
+  replay(node: BookNode, budget: number): number {
+    const taker = node.order;
+    const takerLoc = this.resolveBookLoc(node.locIdx);
+    const grid = this.grid;
+    if (takerLoc === null || grid.isHalted(takerLoc)) return 0;
+    if (grid.isSubstationFull(takerLoc)) return 0;
+    const isBuy = taker.side === "buy";
+    const limit = taker.priceSatangPerKwh;
+    const maxScan = Math.min(this.ctx.params.maxScanPerOrder, budget);
+    const levels = this.core.levels(isBuy ? "sell" : "buy");
+    const remainingBefore = taker.remainingWh;
+    this.takerRemainingWh = remainingBefore;
+    this.takerLockedSatang = taker.lockedSatang;
+    this.flowMark++;
+    let scanned = 0;
+    try {
+      scan: for (let i = levels.length - 1; i >= 0; i--) {
+        const level = levels[i]!;
+        const price = level.priceSatangPerKwh;
+        if (isBuy ? price > limit : price < limit) break;
+        let maker = level.head;
+        // A level's FIFO is in seq order: past the taker's seq, nothing placed before it.
+        while (maker !== null && maker.seq < node.seq) {
+          const next = maker.next;
+          if (scanned >= maxScan) break scan;
+          scanned++;
+          if (this.tryFill(taker, takerLoc, isBuy, maker) && this.isTakerDone(taker, takerLoc)) {
+            break scan;
+          }
+          maker = next;
+        }
+      }
+    } finally {
+      // The fills so far, also when tryFill throws (UNKNOWN_LOCATION in a book of bad data).
+      taker.remainingWh = this.takerRemainingWh;
+      taker.lockedSatang = this.takerLockedSatang;
+    }
+    const filledWh = remainingBefore - taker.remainingWh;
+    if (filledWh > 0) {
+      node.level.totalWh -= filledWh;
+      if (taker.remainingWh === 0) {
+        this.core.unlink(node);
+        this.release(taker, "filled");
+      } else if (node.touchedRun !== this.mark) {
+        node.touchedRun = this.mark;
+        this.touched.push(node);
+      }
+    }
+    return scanned;
+  }
+
   finish(): MatchResult {
     const changed: Order[] = [];
-    for (const node of this.touched) {
-      if (!node.removed) changed.push({ ...node.order });
+    let sorted = true, lastSeq = -Infinity;
+    const touched = this.touched;
+    // Indexed loops here: finish runs once per block, unoptimised, where
+    // for-of allocates an iterator result per element.
+    for (let i = 0; i < touched.length; i++) {
+      const node = touched[i]!;
+      if (node.removed) continue;
+      const o = node.order;
+      changed.push({ ...o });
+      if (o.seq < lastSeq) sorted = false;
+      lastSeq = o.seq;
     }
-    changed.sort((a, b) => a.seq - b.seq);
+    // Usually already in seq order (a stable sort would then change nothing).
+    if (!sorted) changed.sort((a, b) => a.seq - b.seq);
     return {
       height: this.ctx.height,
       interval: this.interval,
@@ -478,8 +636,32 @@ class BlockRun {
       changed,
       rejected: this.rejected,
       gridFlows: this.grid.snapshot(),
+      rematchPending: this.rematchPending,
     };
   }
+}
+
+/**
+ * Append the nodes of the crossed levels of one side (best level first,
+ * FIFO order) to `out`, at most {@link REMATCH_MAX_ORDERS_PER_SIDE}; false
+ * when that bound cut the walk.
+ */
+function collectCrossed(
+  levels: readonly Level[],
+  crossed: (priceSatangPerKwh: number) => boolean,
+  out: BookNode[],
+): boolean {
+  let n = 0;
+  for (let i = levels.length - 1; i >= 0; i--) {
+    const level = levels[i]!;
+    if (!crossed(level.priceSatangPerKwh)) return true;
+    for (let node = level.head; node !== null; node = node.next) {
+      if (n === REMATCH_MAX_ORDERS_PER_SIDE) return false;
+      out.push(node);
+      n++;
+    }
+  }
+  return true;
 }
 
 /**

@@ -10,13 +10,26 @@
  * (5,000 trades, each with its certificate), so the book stays at ~100k.
  * ops/s = 10,000 / time per block.
  *
- * Many blocks with manual timers (min / median / p99):
- * `deno run node/market/matching_bench.ts --blocks 200`.
+ * Many blocks with manual timers (min / median / p99), each phase apart:
+ * `deno run node/market/matching_bench.ts --blocks 200`; add `--fills-only`
+ * to run only the matching step (no certificates, no settlement, so their
+ * garbage does not land in the matching step's collections).
+ *
+ * Phases, so that "the matching step" is measured honestly: `matchBlockFills`
+ * (fills only, certificate ids left empty), `assignCertificateIds` (the v2
+ * trade root: one SHA-256 over the block's trades) next to the v1 cost (one
+ * SHA-256 per trade), and the chain's settlement of the result
+ * (`applyMatchResult` into a state overlay).
  */
 import { GridState } from "./grid_state.ts";
 import type { GridTopology } from "./location.ts";
 import { DEFAULT_GRID_TOPOLOGY } from "./location.ts";
-import { type MarketOp, matchBlock } from "./matching.ts";
+import { type MarketOp, matchBlock, matchBlockFills, type MatchResult } from "./matching.ts";
+import { assignCertificateIds } from "./certificate.ts";
+import { computeCertificateIdV1 } from "./trade.ts";
+import { applyMatchResult as settleMatchResult } from "./chain/market_end_block.ts";
+import { MemoryState, StateOverlay } from "../chain/state.ts";
+import type { BlockContext } from "../chain/transition.ts";
 import { createOrder, type Order } from "./order.ts";
 import { OrderBook } from "./order_book.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
@@ -120,9 +133,16 @@ function cancelAll(s: Setup, ops: MarketOp[]): void {
   matchBlock(s.book, s.grid, cancels, { height: ++s.height, timestampMs: s.ts, params });
 }
 
+/** Settle a result into a fresh overlay over an empty state (accounts start at 0). */
+function settle(r: MatchResult, ops: MarketOp[]): void {
+  const overlay = new StateOverlay(new MemoryState());
+  settleMatchResult(overlay, r, { height: r.height } as BlockContext, ops);
+}
+
 if (Deno.args[0] === "--blocks") {
   // Manual timers over many blocks: `deno run node/market/matching_bench.ts --blocks 200`.
   const n = Number(Deno.args[1] ?? 100);
+  const fillsOnly = Deno.args.includes("--fills-only");
   const report = (name: string, ms: number[]) => {
     const sorted = [...ms].sort((a, b) => a - b);
     const at = (q: number) =>
@@ -134,14 +154,44 @@ if (Deno.args[0] === "--blocks") {
       } ms  (${Math.round(10_000 / at(0.5) * 1000).toLocaleString("en")} orders/s at the median)`,
     );
   };
+  console.log(`load average: ${Deno.readTextFileSync("/proc/loadavg").trim()}`);
   for (const [name, topology] of SCENARIOS) {
     const s = setup(topology);
-    const ms: number[] = [];
+    const all: number[] = [], fills: number[] = [], certs: number[] = [], v1: number[] = [];
+    const settles: number[] = [];
     for (let i = 0; i < n + 5; i++) {
-      const t = timeBlock(s, block(10_000));
-      if (i >= 5) ms.push(t);
+      const ops = block(10_000);
+      s.ts += 60_000;
+      const t0 = performance.now();
+      const r = matchBlockFills(s.book, s.grid, ops, {
+        height: ++s.height,
+        timestampMs: s.ts,
+        params,
+      });
+      const t1 = performance.now();
+      if (!fillsOnly) assignCertificateIds(r.height, r.interval, r.trades);
+      const t2 = performance.now();
+      if (!fillsOnly) { for (const t of r.trades) computeCertificateIdV1(t); }
+      const t3 = performance.now();
+      if (!fillsOnly) settle(r, ops);
+      const t4 = performance.now();
+      if (i >= 5) {
+        fills.push(t1 - t0);
+        certs.push(t2 - t1);
+        all.push(t2 - t0);
+        v1.push(t3 - t2);
+        settles.push(t4 - t3);
+      }
     }
-    report(`10,000 orders, 50% crossing, ${name}`, ms);
+    if (fillsOnly) {
+      report(`10,000 orders, 50% crossing, ${name}: matchBlockFills`, fills);
+      continue;
+    }
+    report(`10,000 orders, 50% crossing, ${name}: matchBlock`, all);
+    report(`  of which matching (fills)`, fills);
+    report(`  of which v2 certificates (trade root)`, certs);
+    report(`  (v1 certificates, one SHA-256 per trade)`, v1);
+    report(`  settlement into state (applyMatchResult)`, settles);
   }
   {
     const s = setup(BIG);
@@ -156,6 +206,19 @@ if (Deno.args[0] === "--blocks") {
   }
 } else {
   for (const [name, topology] of SCENARIOS) {
+    let f: Setup | undefined;
+    Deno.bench(
+      `matchBlockFills (no certificates): 10,000 orders (50% crossing), 100,000-order book, ${name}`,
+      { group: "fills" },
+      (b) => {
+        f ??= setup(topology);
+        const ops = block(10_000);
+        f.ts += 60_000;
+        b.start();
+        matchBlockFills(f.book, f.grid, ops, { height: ++f.height, timestampMs: f.ts, params });
+        b.end();
+      },
+    );
     let s: Setup | undefined;
     Deno.bench(
       `matchBlock: 10,000 orders (50% crossing) on a 100,000-order book, ${name}`,
@@ -189,6 +252,33 @@ if (Deno.args[0] === "--blocks") {
       cancelAll(inserts, ops);
     },
   );
+
+  let certs: { r: MatchResult; ops: MarketOp[] } | undefined;
+  const certSetup = () => {
+    const s = setup(BIG);
+    const ops = block(10_000);
+    return { r: matchBlock(s.book, s.grid, ops, { height: 1, timestampMs: s.ts, params }), ops };
+  };
+  Deno.bench(
+    "v2 certificate ids of a 5,000-trade block (one trade root)",
+    { group: "certs" },
+    () => {
+      certs ??= certSetup();
+      assignCertificateIds(certs.r.height, certs.r.interval, certs.r.trades);
+    },
+  );
+  Deno.bench(
+    "v1 certificate ids of a 5,000-trade block (one SHA-256 each)",
+    { group: "certs" },
+    () => {
+      certs ??= certSetup();
+      for (const t of certs.r.trades) computeCertificateIdV1(t);
+    },
+  );
+  Deno.bench("settlement of a 5,000-trade block into a state overlay", () => {
+    certs ??= certSetup();
+    settle(certs.r, certs.ops);
+  });
 
   let single: Setup | undefined;
   Deno.bench("matchBlock: 1 order on a 100,000-order book (per-block overhead included)", () => {

@@ -12,4 +12,5 @@ export * from "./grid_state.ts";
 export * from "./order.ts";
 export * from "./order_book.ts";
 export * from "./trade.ts";
+export * from "./certificate.ts";
 export * from "./matching.ts";

@@ -71,47 +71,59 @@ export function createOrder(input: NewOrderInput, seq: number, params: MarketPar
   };
 }
 
+/** Throws the `BAD_ORDER` error of {@link validateOrder} (a function, not a per-call closure). */
+function badOrder(order: Order, field: string, msg: string): never {
+  throw new MarketError("BAD_ORDER", `Invalid order ${JSON.stringify(order.id)}: ${msg}`, field);
+}
+
 /**
  * Check an order before it enters the book. Throws `MarketError` with code
  * `BAD_ORDER` (field named), `BAD_LOCATION` or `UNKNOWN_LOCATION`.
  */
 export function validateOrder(order: Order, params: MarketParams, grid: GridState): void {
-  const bad = (field: string, msg: string): never => {
-    throw new MarketError("BAD_ORDER", `Invalid order ${JSON.stringify(order.id)}: ${msg}`, field);
-  };
-  if (typeof order.id !== "string" || order.id === "") bad("id", "id must be a non-empty string");
+  if (typeof order.id !== "string" || order.id === "") {
+    badOrder(order, "id", "id must be a non-empty string");
+  }
   if (typeof order.owner !== "string" || order.owner === "") {
-    bad("owner", "owner must be a non-empty string");
+    badOrder(order, "owner", "owner must be a non-empty string");
   }
   if (order.side !== "buy" && order.side !== "sell") {
-    bad("side", `side must be "buy" or "sell", got ${JSON.stringify(order.side)}`);
+    badOrder(order, "side", `side must be "buy" or "sell", got ${JSON.stringify(order.side)}`);
   }
   if (!isIntIn(order.amountWh, params.minOrderWh, params.maxOrderWh)) {
-    bad(
+    badOrder(
+      order,
       "amountWh",
       `amountWh must be an integer in [${params.minOrderWh}, ${params.maxOrderWh}], got ${order.amountWh}`,
     );
   }
   if (!isIntIn(order.remainingWh, 1, order.amountWh)) {
-    bad("remainingWh", `remainingWh must be an integer in [1, amountWh], got ${order.remainingWh}`);
+    badOrder(
+      order,
+      "remainingWh",
+      `remainingWh must be an integer in [1, amountWh], got ${order.remainingWh}`,
+    );
   }
   if (!isIntIn(order.priceSatangPerKwh, 1, MAX_PRICE_SATANG_PER_KWH)) {
-    bad(
+    badOrder(
+      order,
       "priceSatangPerKwh",
       `priceSatangPerKwh must be an integer in [1, ${MAX_PRICE_SATANG_PER_KWH}], got ${order.priceSatangPerKwh}`,
     );
   }
   const knownSource = (ENERGY_SOURCES as readonly unknown[]).includes(order.source);
   if (order.side === "sell" ? !knownSource : order.source !== null && !knownSource) {
-    bad("source", `unknown energy source ${JSON.stringify(order.source)}`);
+    badOrder(order, "source", `unknown energy source ${JSON.stringify(order.source)}`);
   }
-  if (!isIntIn(order.seq, 0, Number.MAX_SAFE_INTEGER)) bad("seq", "seq must be an integer >= 0");
+  if (!isIntIn(order.seq, 0, Number.MAX_SAFE_INTEGER)) {
+    badOrder(order, "seq", "seq must be an integer >= 0");
+  }
   if (!isIntIn(order.expiresAtMs, 0, Number.MAX_SAFE_INTEGER)) {
-    bad("expiresAtMs", "expiresAtMs must be an integer >= 0");
+    badOrder(order, "expiresAtMs", "expiresAtMs must be an integer >= 0");
   }
   const maxLock = order.side === "buy" ? MAX_LOCK_SATANG : 0;
   if (!isIntIn(order.lockedSatang, 0, maxLock)) {
-    bad("lockedSatang", `lockedSatang must be an integer in [0, ${maxLock}]`);
+    badOrder(order, "lockedSatang", `lockedSatang must be an integer in [0, ${maxLock}]`);
   }
   grid.resolveLocation(order.location);
 }

@@ -4,6 +4,12 @@
  * level (O(1) removal), per-level counts by location (so the matcher can
  * skip a level whose orders all sit behind a full or halted substation), an
  * id index, and an expiry heap of the order nodes themselves.
+ *
+ * The id index is an open-addressing table (linear probing, backward-shift
+ * deletion) of `hashOrderId(id) + 1` in an Int32Array beside the nodes: a
+ * lookup of an absent id reads one typed-array cache line and no node. The
+ * expiry heap keeps its keys (expiresAtMs, seq) in Float64Arrays beside the
+ * nodes, so sifting compares contiguous numbers instead of loading nodes.
  */
 import { BOOK_CORE, type BookCore, BookNode, hashOrderId, Level } from "./book_core.ts";
 import { MarketError } from "./errors.ts";
@@ -17,10 +23,14 @@ export interface DepthLevel {
   orders: number;
 }
 
+/** Dropped levels kept per side for reuse (bounds the pool's memory). */
+const MAX_FREE_LEVELS = 1024;
+
 class BookSide {
   /** Sorted so the best price is last: asks descending, bids ascending. */
   readonly levels: Level[] = [];
-  readonly byPrice = new Map<number, Level>();
+  /** Dropped (empty) levels, reused by {@link level}. */
+  readonly #free: Level[] = [];
   readonly ascending: boolean;
   constructor(side: Side) {
     this.ascending = side === "buy";
@@ -39,37 +49,47 @@ class BookSide {
     return lo;
   }
 
+  /** The level at `price`, created (or taken from the pool) when absent. */
   level(price: number): Level {
-    let l = this.byPrice.get(price);
-    if (l === undefined) {
-      l = new Level(price);
-      this.byPrice.set(price, l);
-      const levels = this.levels;
-      const last = levels[levels.length - 1];
-      // New best price (common for crossing-free inserts at the top): append.
-      if (
-        last === undefined ||
-        (this.ascending ? last.priceSatangPerKwh < price : last.priceSatangPerKwh > price)
-      ) {
-        levels.push(l);
-      } else {
-        levels.splice(this.search(price), 0, l);
-      }
+    const levels = this.levels;
+    const last = levels[levels.length - 1];
+    // New best price (common for crossing-free inserts at the top): append.
+    if (
+      last === undefined ||
+      (this.ascending ? last.priceSatangPerKwh < price : last.priceSatangPerKwh > price)
+    ) {
+      const l = this.#newLevel(price);
+      levels.push(l);
+      return l;
     }
+    if (last.priceSatangPerKwh === price) return last;
+    const i = this.search(price);
+    const found = levels[i];
+    if (found !== undefined && found.priceSatangPerKwh === price) return found;
+    const l = this.#newLevel(price);
+    levels.splice(i, 0, l);
+    return l;
+  }
+
+  #newLevel(price: number): Level {
+    const l = this.#free.pop();
+    if (l === undefined) return new Level(price);
+    l.reset(price);
     return l;
   }
 
   dropLevel(l: Level): void {
-    this.byPrice.delete(l.priceSatangPerKwh);
     const last = this.levels.length - 1;
     if (this.levels[last] === l) this.levels.pop();
     else this.levels.splice(this.search(l.priceSatangPerKwh), 1);
+    if (this.#free.length < MAX_FREE_LEVELS) this.#free.push(l);
   }
 }
 
-function expiresBefore(a: BookNode, b: BookNode): boolean {
-  return a.expiresAtMs < b.expiresAtMs || (a.expiresAtMs === b.expiresAtMs && a.seq < b.seq);
-}
+/** Initial slots of the id index (a power of two). */
+const MIN_ID_SLOTS = 1024;
+/** Fibonacci hashing multiplier: spreads hashOrderId over the high bits. */
+const SLOT_MULTIPLIER = 0x9e3779b1;
 
 /**
  * Resting orders in price-time priority: better price first, then lower
@@ -83,14 +103,19 @@ function expiresBefore(a: BookNode, b: BookNode): boolean {
 export class OrderBook {
   readonly #buy = new BookSide("buy");
   readonly #sell = new BookSide("sell");
-  /** Id index: hashOrderId(id) -> first node of a chain of nodes with that hash. */
-  readonly #byHash = new Map<number, BookNode>();
+  /** Id index: slot -> hashOrderId(id) + 1 (0: empty), and the slot's node. */
+  #slotKey = new Int32Array(MIN_ID_SLOTS);
+  #slotNode: (BookNode | null)[] = new Array(MIN_ID_SLOTS).fill(null);
+  #slotShift = 32 - Math.log2(MIN_ID_SLOTS);
   #size = 0;
   #lastId = "";
   #lastHash = hashOrderId("");
   readonly #locIndex = new Map<string, number>();
   readonly #locNames: string[] = [];
   #heap: BookNode[] = [];
+  /** Keys of the expiry heap by heap position: expiresAtMs and seq of `#heap[i]`. */
+  #heapExp = new Float64Array(1024);
+  #heapSeq = new Float64Array(1024);
   /** Internal view for the matcher (not part of the public API). */
   readonly [BOOK_CORE]: BookCore;
 
@@ -120,7 +145,8 @@ export class OrderBook {
       inOrder = sorted[i - 1]!.seq <= sorted[i]!.seq;
     }
     if (!inOrder) sorted.sort((a, b) => a.seq - b.seq);
-    for (const o of sorted) book.insert({ ...o });
+    book.#reserve(sorted.length);
+    for (let i = 0; i < sorted.length; i++) book.insert({ ...sorted[i]! });
     return book;
   }
 
@@ -149,9 +175,86 @@ export class OrderBook {
   }
 
   #find(id: string): BookNode | undefined {
-    let n = this.#byHash.get(this.#hash(id)) ?? null;
-    while (n !== null && n.order.id !== id) n = n.sameHashNext;
-    return n ?? undefined;
+    const key = this.#hash(id) + 1;
+    const keys = this.#slotKey, mask = keys.length - 1;
+    for (let i = Math.imul(key, SLOT_MULTIPLIER) >>> this.#slotShift;; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === 0) return undefined;
+      if (k === key) {
+        const n = this.#slotNode[i]!;
+        if (n.order.id === id) return n;
+      }
+    }
+  }
+
+  /** Put a node in the id index (its id is not there), growing the table at half full. */
+  #indexAdd(node: BookNode): void {
+    if ((this.#size + 1) * 2 > this.#slotKey.length) this.#indexGrow();
+    const key = node.idHash + 1;
+    const keys = this.#slotKey, mask = keys.length - 1;
+    let i = Math.imul(key, SLOT_MULTIPLIER) >>> this.#slotShift;
+    while (keys[i] !== 0) i = (i + 1) & mask;
+    keys[i] = key;
+    this.#slotNode[i] = node;
+  }
+
+  #indexGrow(): void {
+    this.#indexResize(this.#slotKey.length * 2);
+  }
+
+  /** Room for `orders` resting orders without regrowing the id index or the heap's key arrays. */
+  #reserve(orders: number): void {
+    let slots = this.#slotKey.length;
+    while (orders * 2 > slots) slots *= 2;
+    if (slots > this.#slotKey.length) this.#indexResize(slots);
+    if (orders > this.#heapExp.length) {
+      const exp = new Float64Array(orders), seq = new Float64Array(orders);
+      exp.set(this.#heapExp);
+      seq.set(this.#heapSeq);
+      this.#heapExp = exp;
+      this.#heapSeq = seq;
+    }
+  }
+
+  /** Rehash the id index into `slots` slots (a power of two, more than twice the size). */
+  #indexResize(slots: number): void {
+    const oldKeys = this.#slotKey, oldNodes = this.#slotNode;
+    const mask = slots - 1;
+    const keys = new Int32Array(slots);
+    const nodes: (BookNode | null)[] = new Array(slots).fill(null);
+    const shift = 32 - Math.log2(slots);
+    for (let j = 0; j < oldKeys.length; j++) {
+      const key = oldKeys[j]!;
+      if (key === 0) continue;
+      let i = Math.imul(key, SLOT_MULTIPLIER) >>> shift;
+      while (keys[i] !== 0) i = (i + 1) & mask;
+      keys[i] = key;
+      nodes[i] = oldNodes[j]!;
+    }
+    this.#slotKey = keys;
+    this.#slotNode = nodes;
+    this.#slotShift = shift;
+  }
+
+  /** Take a node out of the id index (backward-shift deletion keeps probe runs unbroken). */
+  #indexRemove(node: BookNode): void {
+    const keys = this.#slotKey, nodes = this.#slotNode, mask = keys.length - 1;
+    const shift = this.#slotShift;
+    let i = Math.imul(node.idHash + 1, SLOT_MULTIPLIER) >>> shift;
+    while (nodes[i] !== node) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
+      const key = keys[j]!;
+      if (key === 0) break;
+      const home = Math.imul(key, SLOT_MULTIPLIER) >>> shift;
+      // The entry at j may fill the hole at i when i lies on its probe path (home .. j).
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        keys[i] = key;
+        nodes[i] = nodes[j]!;
+        i = j;
+      }
+    }
+    keys[i] = 0;
+    nodes[i] = null;
   }
 
   /**
@@ -175,7 +278,7 @@ export class OrderBook {
       this.#locIndex.set(order.location, locIdx);
     }
     const idHash = this.#hash(order.id);
-    const node = new BookNode(order, level, locIdx, order.seq, order.expiresAtMs, idHash);
+    const node = new BookNode(order, level, locIdx, order.seq, idHash);
     let after = level.tail;
     while (after !== null && after.seq > node.seq) after = after.prev;
     node.prev = after;
@@ -209,10 +312,9 @@ export class OrderBook {
     else level.locTails[locIdx] = node;
     if (locAfter) locAfter.locNext = node;
     else level.locHeads[locIdx] = node;
-    node.sameHashNext = this.#byHash.get(idHash) ?? null;
-    this.#byHash.set(idHash, node);
+    this.#indexAdd(node);
     this.#size++;
-    this.#heapPush(node);
+    this.#heapPush(node, order.expiresAtMs);
     return node;
   }
 
@@ -265,9 +367,7 @@ export class OrderBook {
   /** All resting orders sorted by seq (copies): the book's canonical snapshot. */
   snapshot(): Order[] {
     const out: Order[] = [];
-    for (const head of this.#byHash.values()) {
-      for (let n: BookNode | null = head; n !== null; n = n.sameHashNext) out.push({ ...n.order });
-    }
+    for (const n of this.#slotNode) if (n !== null) out.push({ ...n.order });
     return out.sort((a, b) => a.seq - b.seq);
   }
 
@@ -289,7 +389,7 @@ export class OrderBook {
   popExpired(nowMs: number): Order[] {
     const out: Order[] = [];
     const h = this.#heap;
-    while (h.length > 0 && h[0]!.expiresAtMs <= nowMs) {
+    while (h.length > 0 && this.#heapExp[0]! <= nowMs) {
       const node = h[0]!;
       this.#unlink(node);
       out.push(node.order);
@@ -314,15 +414,7 @@ export class OrderBook {
     else level.locTails[li] = node.locPrev;
     node.removed = true;
     this.#size--;
-    const head = this.#byHash.get(node.idHash)!;
-    if (head === node) {
-      if (node.sameHashNext === null) this.#byHash.delete(node.idHash);
-      else this.#byHash.set(node.idHash, node.sameHashNext);
-    } else {
-      let p = head;
-      while (p.sameHashNext !== node) p = p.sameHashNext!;
-      p.sameHashNext = node.sameHashNext;
-    }
+    this.#indexRemove(node);
     if (level.count === 0) (node.order.side === "buy" ? this.#buy : this.#sell).dropLevel(level);
     this.#heapRemove(node);
   }
@@ -331,9 +423,17 @@ export class OrderBook {
   // so a removed order leaves the heap at once (no stale entries, no
   // periodic rebuild pauses).
 
-  #heapPush(n: BookNode): void {
+  #heapPush(n: BookNode, expiresAtMs: number): void {
+    const i = this.#heap.length;
     this.#heap.push(n);
-    this.#siftUp(this.#heap.length - 1, n);
+    if (i === this.#heapExp.length) {
+      const exp = new Float64Array(i * 2), seq = new Float64Array(i * 2);
+      exp.set(this.#heapExp);
+      seq.set(this.#heapSeq);
+      this.#heapExp = exp;
+      this.#heapSeq = seq;
+    }
+    this.#siftUp(i, n, expiresAtMs, n.seq);
   }
 
   #heapRemove(n: BookNode): void {
@@ -342,44 +442,63 @@ export class OrderBook {
     const last = h.pop()!;
     n.heapIdx = -1;
     if (last === n) return;
-    h[i] = last;
-    last.heapIdx = i;
-    if (i > 0 && expiresBefore(last, h[(i - 1) >> 1]!)) this.#siftUp(i, last);
-    else this.#siftDown(i, last);
+    const e = this.#heapExp[h.length]!, s = this.#heapSeq[h.length]!;
+    const p = (i - 1) >> 1;
+    if (
+      i > 0 &&
+      (e < this.#heapExp[p]! || (e === this.#heapExp[p]! && s < this.#heapSeq[p]!))
+    ) this.#siftUp(i, last, e, s);
+    else this.#siftDown(i, last, e, s);
   }
 
-  #siftUp(i: number, n: BookNode): void {
-    const h = this.#heap;
+  /** Place `n` (keys e, s) at `i` or above, moving larger parents down. */
+  #siftUp(i: number, n: BookNode, e: number, s: number): void {
+    const h = this.#heap, exp = this.#heapExp, seq = this.#heapSeq;
     while (i > 0) {
       const p = (i - 1) >> 1;
+      const pe = exp[p]!;
+      if (!(e < pe || (e === pe && s < seq[p]!))) break;
       const parent = h[p]!;
-      if (!expiresBefore(n, parent)) break;
       h[i] = parent;
       parent.heapIdx = i;
+      exp[i] = pe;
+      seq[i] = seq[p]!;
       i = p;
     }
     h[i] = n;
     n.heapIdx = i;
+    exp[i] = e;
+    seq[i] = s;
   }
 
-  #siftDown(i: number, n: BookNode): void {
-    const h = this.#heap;
+  /** Place `n` (keys e, s) at `i` or below, moving smaller children up. */
+  #siftDown(i: number, n: BookNode, e: number, s: number): void {
+    const h = this.#heap, exp = this.#heapExp, seq = this.#heapSeq;
     const len = h.length;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
       if (l >= len) break;
-      let c = h[l]!;
       let ci = l;
-      if (r < len && expiresBefore(h[r]!, c)) {
-        c = h[r]!;
-        ci = r;
+      let ce = exp[l]!, cs = seq[l]!;
+      if (r < len) {
+        const re = exp[r]!, rs = seq[r]!;
+        if (re < ce || (re === ce && rs < cs)) {
+          ci = r;
+          ce = re;
+          cs = rs;
+        }
       }
-      if (!expiresBefore(c, n)) break;
+      if (!(ce < e || (ce === e && cs < s))) break;
+      const c = h[ci]!;
       h[i] = c;
       c.heapIdx = i;
+      exp[i] = ce;
+      seq[i] = cs;
       i = ci;
     }
     h[i] = n;
     n.heapIdx = i;
+    exp[i] = e;
+    seq[i] = s;
   }
 }

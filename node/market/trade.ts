@@ -44,17 +44,18 @@ export interface Trade {
   source: EnergySource;
   /** amountWh x carbonCreditsMicroPerWh[source], credited to the seller. */
   carbonMicroCredits: number;
-  /** {@link computeCertificateId} of this trade. */
+  /** v2 certificate id `<trade root>-<index>` (see certificate.ts; v1: {@link computeCertificateIdV1}). */
   certificateId: string;
   sellerLocation: string;
   buyerLocation: string;
 }
 
 /**
- * Certificate id of a trade: hex sha256 of
+ * Version 1 certificate id (chains before v2; kept to verify old trades): hex
+ * sha256 of
  * `gtx-cert-v1|id|buyOrderId|sellOrderId|buyer|seller|amountWh|source|sellerLocation|buyerLocation|interval`.
  */
-export function computeCertificateId(
+export function computeCertificateIdV1(
   t: Pick<
     Trade,
     | "id"
@@ -71,11 +72,10 @@ export function computeCertificateId(
 ): string {
   const text =
     `gtx-cert-v1|${t.id}|${t.buyOrderId}|${t.sellOrderId}|${t.buyer}|${t.seller}|${t.amountWh}|${t.source}|${t.sellerLocation}|${t.buyerLocation}|${t.interval}`;
-  // One reusable buffer: certificate ids are on the matcher's hot path.
-  if (text.length * 3 > certBuffer.length) certBuffer = new Uint8Array(text.length * 3);
-  const { written } = textEncoder.encodeInto(text, certBuffer);
-  return bytesToHex(sha256(certBuffer.subarray(0, written)));
+  if (text.length * 3 > v1Buffer.length) v1Buffer = new Uint8Array(text.length * 3);
+  const { written } = v1Encoder.encodeInto(text, v1Buffer);
+  return bytesToHex(sha256(v1Buffer.subarray(0, written)));
 }
 
-const textEncoder = new TextEncoder();
-let certBuffer = new Uint8Array(512);
+const v1Encoder = new TextEncoder();
+let v1Buffer = new Uint8Array(512);

@@ -13,7 +13,7 @@ import { stateKey, type StateOverlay } from "../../chain/state.ts";
 import { ORDER_KEY_PREFIX } from "../../chain/state.ts";
 import type { BlockContext } from "../../chain/transition.ts";
 import { getAuthorities } from "../../governance/authorities.ts";
-import { getHaltedScopes } from "../../governance/emergencies.ts";
+import { getCappedScopes, getHaltedScopes } from "../../governance/emergencies.ts";
 import { GridState } from "../grid_state.ts";
 import { type MarketOp, matchBlock, type MatchContext, type MatchResult } from "../matching.ts";
 import type { Order } from "../order.ts";
@@ -41,16 +41,42 @@ interface PrefixScan {
   entriesWithPrefix(prefix: string): Iterable<[string, unknown]>;
 }
 
+/**
+ * Grid emergencies (halts, caps) the previous block matched under, and
+ * whether its re-match was cut by its bound (`market/conditions`; absent =
+ * none and not pending).
+ */
+export interface MarketConditions {
+  halted: string[];
+  caps: { scope: string; capKw: number }[];
+  rematchPending: boolean;
+}
+
+const NO_CONDITIONS: MarketConditions = { halted: [], caps: [], rematchPending: false };
+
+function sameEmergencies(a: MarketConditions, b: MarketConditions): boolean {
+  return JSON.stringify([a.halted, a.caps]) === JSON.stringify([b.halted, b.caps]);
+}
+
 /** The end-block hook (registered in ./register.ts). */
 export async function processMarketEndBlock(state: StateOverlay, ctx: BlockContext): Promise<void> {
   const topology = getGridTopology(state);
   if (!topology) return;
   const ops = getBlockMarketOps(ctx);
+  const previous = (state.get(stateKey.marketConditions()) as MarketConditions | undefined) ??
+    NO_CONDITIONS;
+  const now: MarketConditions = {
+    halted: getHaltedScopes(state),
+    caps: getCappedScopes(state),
+    rematchPending: false,
+  };
   const mctx: MatchContext = {
     height: ctx.height,
     timestampMs: ctx.timestampMs,
     params: getMarketParams(state),
-    haltedLocations: getHaltedScopes(state),
+    haltedLocations: now.halted,
+    // A halt or cap declared, changed or lifted: crossed resting orders get another chance.
+    rematch: previous.rematchPending || !sameEmergencies(previous, now),
   };
   const service = ctx.services.market as MarketMatchService | undefined;
   let result: MatchResult;
@@ -67,6 +93,12 @@ export async function processMarketEndBlock(state: StateOverlay, ctx: BlockConte
     result = matchBlock(OrderBook.fromOrders(orders), grid, ops, mctx);
   }
   applyMatchResult(state, result, ctx, ops);
+  now.rematchPending = result.rematchPending;
+  if (JSON.stringify(now) !== JSON.stringify(previous)) {
+    if (sameEmergencies(now, NO_CONDITIONS) && !now.rematchPending) {
+      state.delete(stateKey.marketConditions());
+    } else state.set(stateKey.marketConditions(), now);
+  }
 }
 
 /** Writes a block's match result into state. */
