@@ -25,9 +25,10 @@
  * `listLog`) wait for it; `drain()` waits for all of it (call it before
  * `close()`). A failed round is reported by the next `commitBlock`/`drain`.
  */
-import { decode, encode } from "cborg";
+import { decode } from "cborg";
 import type { Block, BlockHeader } from "../chain/block.ts";
 import { encodeCanonical } from "../chain/encoding.ts";
+import { encodeStateChanges } from "../chain/state_root.ts";
 import type { GenesisSpec } from "../chain/genesis.ts";
 import { type StateChange, WRITE_ONLY_KEY_PREFIX } from "../chain/state.ts";
 import type { SignedTxJson } from "../chain/transaction.ts";
@@ -155,11 +156,12 @@ export class ChainStore {
     }
     // 1. New keys, invisible until the head moves.
     const staged = new KvBatch(this.kv);
-    // Storage-only encodings: JSON for the transactions (their wire form, 4x
-    // faster than canonical CBOR) and plain CBOR for the diff; nothing hashes these bytes.
+    // JSON for the transactions (their wire form, 4x faster than canonical
+    // CBOR). The diff is the canonical CBOR the state root hashed: the bytes
+    // computeStateRoot kept for this change list, so nothing is encoded twice.
     const txChunks = splitChunks(textEncoder.encode(JSON.stringify(block.txs)), CHUNK_BYTES);
     txChunks.forEach((c, i) => staged.set(kvKey.blockTxChunk(height, i), c));
-    const diffChunks = splitChunks(encode(changes), CHUNK_BYTES);
+    const diffChunks = splitChunks(encodeStateChanges(changes), CHUNK_BYTES);
     diffChunks.forEach((c, i) => staged.set(kvKey.diffChunk(height, i), c));
     const txIndexChunks = this.#txIndex.stage(staged, height, input.txIds);
     const record: BlockRecord = {

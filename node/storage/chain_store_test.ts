@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { encode as cborgEncode } from "cborg";
 import { type Block, type BlockHeader, computeBlockHash } from "../chain/block.ts";
 import { buildBlock } from "../chain/build_block.ts";
+import { encodeCanonicalReference } from "../chain/encoding.ts";
 import { computeGenesis, type GenesisSpec } from "../chain/genesis.ts";
 import { MemoryState, type StateChange } from "../chain/state.ts";
 import { parseTransaction, toSignedTxJson, type Tx, type TxBody } from "../chain/transaction.ts";
@@ -160,6 +162,27 @@ Deno.test("ChainStore: a crash between the commit point and phase 3 is redone by
         assert.deepEqual(await store.getTxLocation(id), [1, i]);
       }
     }
+    store.close();
+  });
+});
+
+Deno.test("ChainStore: the redo log is the state root's canonical CBOR; an older plain-CBOR log still redoes", async () => {
+  await withStore(async (store, path) => {
+    const { spec, g, state } = makeChain(4);
+    await store.initGenesis(spec, g.header, computeBlockHash(g.header), g.changes);
+    const before = new MemoryState(new Map(state.entries));
+    const b1 = await nextBlock(state, g.header, [transfer(0, 1, 0), transfer(2, 3, 0)]);
+    await store.commitBlock(b1.input);
+    state.apply(b1.changes);
+    const diff = (await store.kv.get<Uint8Array>(kvKey.diffChunk(1, 0))).value;
+    assert.deepEqual(diff, encodeCanonicalReference(b1.changes));
+    // A store written before: plain CBOR (cborg's default map key order), step 3 not done.
+    await store.kv.set(kvKey.diffChunk(1, 0), cborgEncode(b1.changes));
+    await undoPhase3(store, 1, b1.changes, before, b1.input.txIds);
+    store.close();
+    store = await ChainStore.open(path);
+    assert.deepEqual(await store.recover(), [1]);
+    assert.deepEqual(sorted(await store.loadState()), sorted(state.entries));
     store.close();
   });
 });

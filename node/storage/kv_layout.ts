@@ -25,7 +25,11 @@ export const kvKey = {
    * array when the record's `txEncoding` is "json", else a CBOR array (older stores).
    */
   blockTxChunk: (height: number, i: number) => ["block_tx", height, i] as const,
-  /** Uint8Array: chunk `i` of the CBOR list of a block's state changes (the redo log; any CBOR map key order). */
+  /**
+   * Uint8Array: chunk `i` of the CBOR list of a block's state changes (the redo
+   * log). Written as the canonical CBOR the state root hashes (older stores:
+   * plain CBOR, other map key order); read with any CBOR decoder, so both open.
+   */
   diffChunk: (height: number, i: number) => ["diff", height, i] as const,
   /** number: height of the block with this hash. */
   blockByHash: (hash: string) => ["block_hash", hash] as const,
