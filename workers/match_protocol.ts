@@ -40,18 +40,57 @@ export type MatchWorkerResponse =
   | { type: "reset"; id: number }
   | { type: "error"; id: number; code: string; message: string };
 
+/**
+ * One copy per distinct string: a structured clone gives every order its own
+ * copy of its owner and location strings (~120 bytes per order), although a
+ * few thousand owners and a few dozen substations cover every order.
+ */
+class StringPool {
+  #strings = new Map<string, string>();
+
+  intern(s: string): string {
+    const known = this.#strings.get(s);
+    if (known !== undefined) return known;
+    this.#strings.set(s, s);
+    return s;
+  }
+
+  /**
+   * Points the order's owner and location at the pooled copies (equal
+   * strings, so the order is unchanged field by field). Mutates `o`: only
+   * for the session's own copies (a request is a structured clone).
+   * Malformed orders are left alone (matching rejects them as usual).
+   */
+  shareStrings(o: Order): void {
+    if (typeof o?.owner !== "string" || typeof o.location !== "string") return;
+    o.owner = this.intern(o.owner);
+    o.location = this.intern(o.location);
+  }
+
+  clear(): void {
+    this.#strings = new Map();
+  }
+}
+
 /** The replica a worker (or the same-thread matcher) keeps, and its request handler. */
 export class MatchSession {
   #book: OrderBook | null = null;
   #grid: GridState | null = null;
+  #strings = new StringPool();
 
   /** Handle one request; never throws (errors become `error` responses). */
   handle(req: MatchWorkerRequest): MatchWorkerResponse {
     try {
       switch (req.type) {
         case "load": {
+          // Drop the old replica first: it can be collected while the new one is built.
+          this.#book = null;
+          this.#grid = null;
           const grid = new GridState(req.topology);
           if (req.gridFlows) grid.restore(req.gridFlows);
+          this.#strings.clear();
+          // No extra copy: fromOrders copies each order, taking the shared strings along.
+          for (const o of req.orders) this.#strings.shareStrings(o);
           this.#book = OrderBook.fromOrders(req.orders);
           this.#grid = grid;
           return { type: "loaded", id: req.id, orders: this.#book.size };
@@ -63,17 +102,19 @@ export class MatchSession {
           return {
             type: "matched",
             id: req.id,
-            result: matchBlock(this.#book, this.#grid, req.ops, req.ctx),
+            result: matchBlock(this.#book, this.#grid, this.#shareOpStrings(req.ops), req.ctx),
           };
         }
         case "reset":
           this.#book = null;
           this.#grid = null;
+          this.#strings.clear();
           return { type: "reset", id: req.id };
       }
     } catch (e) {
       this.#book = null;
       this.#grid = null;
+      this.#strings.clear();
       return {
         type: "error",
         id: req.id,
@@ -81,5 +122,11 @@ export class MatchSession {
         message: e instanceof Error ? e.message : String(e),
       };
     }
+  }
+
+  /** Place ops' orders take the shared strings (the book keeps a copy of each placed order). */
+  #shareOpStrings(ops: MarketOp[]): MarketOp[] {
+    for (const op of ops) if (op?.type === "place") this.#strings.shareStrings(op.order);
+    return ops;
   }
 }

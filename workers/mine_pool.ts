@@ -48,9 +48,17 @@ export class MinePoolError extends Error {
   }
 }
 
+/** Default time without a search after which {@link MinePool} stops its workers, ms. */
+export const MINE_POOL_IDLE_STOP_MS = 15_000;
+
 /**
  * Web Worker mining pool. One search at a time: a new `mine` cancels the
  * previous one (which resolves null).
+ *
+ * Memory: each worker is a V8 isolate (~20 MiB resident). The workers start
+ * with the first search and stop after `idleStopMs` without one (a node that
+ * does not propose holds none); the next search starts them again. The nonce
+ * split (worker i tries i, i + n, ...) is the same whenever they run.
  *
  * @example
  * const pool = new MinePool({ workers: 2 });
@@ -59,15 +67,34 @@ export class MinePoolError extends Error {
  */
 export class MinePool implements Miner {
   readonly workerCount: number;
-  readonly #workers: Worker[] = [];
+  readonly idleStopMs: number;
+  #workers: Worker[] = [];
   #search: Search | null = null;
   #nextId = 1;
   #closed = false;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Hashes tried by finished searches (for hash-rate figures). */
   attempts = 0;
 
-  constructor(opts: { workers?: number } = {}) {
+  /**
+   * @param opts.workers worker count (default: one per core)
+   * @param opts.idleStopMs stop the workers after this long without a search
+   *   (default {@link MINE_POOL_IDLE_STOP_MS}; `Infinity` keeps them)
+   */
+  constructor(opts: { workers?: number; idleStopMs?: number } = {}) {
     this.workerCount = Math.max(1, opts.workers ?? navigator.hardwareConcurrency ?? 1);
+    this.idleStopMs = Math.max(0, opts.idleStopMs ?? MINE_POOL_IDLE_STOP_MS);
+  }
+
+  /** Workers running now (0 before the first search and after an idle stop). */
+  get runningWorkers(): number {
+    return this.#workers.length;
+  }
+
+  #startWorkers(): Worker[] {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#workers.length > 0) return this.#workers;
     for (let i = 0; i < this.workerCount; i++) {
       const w = new Worker(WORKER_URL, { type: "module", name: "gridtokenx-mine" });
       w.onmessage = (e: MessageEvent<MineResult>) => this.#onResult(e.data);
@@ -77,6 +104,26 @@ export class MinePool implements Miner {
       };
       this.#workers.push(w);
     }
+    return this.#workers;
+  }
+
+  /** Arms the idle stop (no search running). */
+  #armIdleStop(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#closed || this.#workers.length === 0 || !Number.isFinite(this.idleStopMs)) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#search !== null) return;
+      this.#stopWorkers();
+    }, this.idleStopMs);
+    // The idle stop must never keep a process (or a test) alive.
+    Deno.unrefTimer(this.#idleTimer);
+  }
+
+  #stopWorkers(): void {
+    for (const w of this.#workers) w.terminate();
+    this.#workers = [];
   }
 
   mine(preSealHash: Uint8Array, difficulty: number, signal?: AbortSignal): Promise<number | null> {
@@ -84,12 +131,13 @@ export class MinePool implements Miner {
     this.#cancelCurrent();
     if (signal?.aborted) return Promise.resolve(null);
     const id = this.#nextId++;
+    const workers = this.#startWorkers();
     return new Promise((resolve, reject) => {
       this.#search = { id, pending: this.workerCount, resolve, reject };
       signal?.addEventListener("abort", () => {
         if (this.#search?.id === id) this.#cancelCurrent();
       }, { once: true });
-      this.#workers.forEach((w, i) => {
+      workers.forEach((w, i) => {
         const msg: MineMessage = {
           type: "mine",
           id,
@@ -111,6 +159,7 @@ export class MinePool implements Miner {
       w.postMessage({ type: "cancel", id: s.id } satisfies MineMessage);
     }
     s.resolve(null);
+    this.#armIdleStop();
   }
 
   #onResult(r: MineResult): void {
@@ -123,10 +172,12 @@ export class MinePool implements Miner {
         w.postMessage({ type: "cancel", id: s.id } satisfies MineMessage);
       }
       s.resolve(r.nonce);
+      this.#armIdleStop();
     } else if (r.type === "exhausted") {
       if (--s.pending === 0) {
         this.#search = null;
         s.resolve(null);
+        this.#armIdleStop();
       }
     } else if (r.type === "error") {
       this.#fail(new MinePoolError("WORKER_FAILED", r.message));
@@ -137,6 +188,8 @@ export class MinePool implements Miner {
     const s = this.#search;
     this.#search = null;
     s?.reject(e);
+    // A failed worker is not reused: the next search starts fresh ones.
+    this.#stopWorkers();
   }
 
   /** Terminates the workers; a running search resolves null. */
@@ -144,6 +197,7 @@ export class MinePool implements Miner {
     if (this.#closed) return;
     this.#cancelCurrent();
     this.#closed = true;
-    for (const w of this.#workers) w.terminate();
+    clearTimeout(this.#idleTimer);
+    this.#stopWorkers();
   }
 }

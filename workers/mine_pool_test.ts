@@ -76,3 +76,24 @@ Deno.test("MinePool: a hopeless search is cancelled by abort and by a new search
     pool.close();
   }
 });
+
+Deno.test("MinePool starts its workers with the first search and stops them when idle", async () => {
+  const pool = new MinePool({ workers: 2, idleStopMs: 50 });
+  try {
+    assert.equal(pool.runningWorkers, 0);
+    const h = header(200, 8);
+    const nonce = await pool.mine(computePreSealHash(h), 8);
+    assert.ok(isValidSeal({ ...h, seal: String(nonce) }));
+    assert.equal(pool.runningWorkers, 2);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(pool.runningWorkers, 0);
+    // Restarted by the next search, with the same nonce split.
+    const h2 = header(201, 9);
+    const again = await pool.mine(computePreSealHash(h2), 9);
+    assert.ok(isValidSeal({ ...h2, seal: String(again) }));
+    assert.equal(pool.runningWorkers, 2);
+  } finally {
+    pool.close();
+  }
+  assert.equal(pool.runningWorkers, 0);
+});

@@ -9,6 +9,7 @@
  *
  *   deno run -A tools/loadtest/memory_probe.ts [--accounts 1000000] [--orders 100000]
  *     [--sellers 2000] [--round 10000] [--settle-s 60] [--json]
+ *     [--v8-flags "--max-semi-space-size=2"] [--trace-gc]
  *
  * The figure reported is the lowest RSS sampled every 5 s during --settle-s
  * after the last order committed (V8 returns the placement's garbage late),
@@ -39,6 +40,48 @@ export interface MemoryReport {
   rssAfterStartBytes: number;
   rssBytes: number;
   peakRssBytes: number;
+  /** With `traceGc`: V8 heap per isolate after its last GC (see {@link summarizeGcTrace}). */
+  isolates: IsolateHeap[] | null;
+}
+
+/** One V8 isolate's heap after its last garbage collection (from `--trace-gc`). */
+export interface IsolateHeap {
+  /** Isolate address as printed by V8. */
+  isolate: string;
+  /** Heap in use after the last GC, MB (V8's MB = 10^6 bytes; after a scavenge it includes old garbage). */
+  usedMb: number;
+  /** Live heap after the last full GC (mark-compact), MB; null if none ran. */
+  liveMb: number | null;
+  /** Heap committed after the last GC, MB. */
+  committedMb: number;
+  /** Largest committed heap seen, MB. */
+  peakCommittedMb: number;
+  gcs: number;
+}
+
+const GC_LINE =
+  /^\[\d+:(0x[0-9a-f]+)\][^:]*: \S[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/;
+
+/**
+ * Per-isolate heap from V8 `--trace-gc` lines (`[pid:isolate] t ms: Scavenge
+ * a (b) -> c (d) MB, ...`); other lines are ignored. Largest heap first.
+ */
+export function summarizeGcTrace(lines: readonly string[]): IsolateHeap[] {
+  const byIsolate = new Map<string, IsolateHeap>();
+  for (const line of lines) {
+    const m = GC_LINE.exec(line);
+    if (!m) continue;
+    const isolate = m[1]!;
+    const h = byIsolate.get(isolate) ??
+      { isolate, usedMb: 0, liveMb: null, committedMb: 0, peakCommittedMb: 0, gcs: 0 };
+    h.usedMb = Number(m[4]);
+    if (/Mark-(Compact|sweep)/i.test(line)) h.liveMb = Number(m[4]);
+    h.committedMb = Number(m[5]);
+    h.peakCommittedMb = Math.max(h.peakCommittedMb, Number(m[3]), Number(m[5]));
+    h.gcs++;
+    byIsolate.set(isolate, h);
+  }
+  return [...byIsolate.values()].sort((a, b) => b.committedMb - a.committedMb);
 }
 
 /** Runs the probe; removes its data dir. */
@@ -49,6 +92,10 @@ export async function runMemoryProbe(o: {
   settleS: number;
   /** Orders sent before waiting for them to commit. */
   round: number;
+  /** V8 flags for the node (DENO_V8_FLAGS, comma-separated), e.g. "--max-semi-space-size=4". */
+  v8Flags?: string;
+  /** Run the node with `--trace-gc` and report the heap of each isolate. */
+  traceGc?: boolean;
   say?: (line: string) => void;
 }): Promise<MemoryReport> {
   const say = o.say ?? (() => {});
@@ -88,12 +135,16 @@ export async function runMemoryProbe(o: {
     const genesisSeconds = (performance.now() - t) / 1000;
     say(`genesis written in ${genesisSeconds.toFixed(1)} s; starting the node ...`);
     t = performance.now();
+    const flags = [o.v8Flags ?? "", o.traceGc ? "--trace-gc" : ""].filter((f) => f !== "").join(
+      ",",
+    );
+    if (flags) Deno.env.set("DENO_V8_FLAGS", flags);
     proc = await spawnNodeProcess(configPath, 600_000);
     const startSeconds = (performance.now() - t) / 1000;
     const pid = proc.child.pid;
     const afterStart = await readProcSample(pid);
     const loaded = proc.lines.find((l) => l.includes('"chain.loaded"'));
-    const stateEntries = loaded ? JSON.parse(loaded).entries as number : null;
+    const stateEntries = readStateEntries(loaded);
     say(
       `node pid ${pid} up in ${startSeconds.toFixed(1)} s, ${stateEntries} state entries, RSS ${
         mib(afterStart?.rssBytes ?? 0)
@@ -178,10 +229,20 @@ export async function runMemoryProbe(o: {
       rssAfterStartBytes: afterStart?.rssBytes ?? 0,
       rssBytes: end?.rssBytes ?? 0,
       peakRssBytes: end?.peakRssBytes ?? 0,
+      isolates: o.traceGc ? summarizeGcTrace(proc.lines) : null,
     };
   } finally {
     await proc?.kill("SIGTERM");
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Entry count of the `chain.loaded` log line; null when missing or garbled (--trace-gc shares stdout). */
+function readStateEntries(line: string | undefined): number | null {
+  try {
+    return line ? JSON.parse(line.slice(line.indexOf("{"))).entries as number : null;
+  } catch {
+    return null;
   }
 }
 
@@ -206,6 +267,8 @@ if (import.meta.main) {
       "settle-s": { type: "string", default: "60" },
       round: { type: "string", default: "10000" },
       json: { type: "boolean", default: false },
+      "v8-flags": { type: "string", default: "" },
+      "trace-gc": { type: "boolean", default: false },
     },
   });
   const r = await runMemoryProbe({
@@ -214,6 +277,8 @@ if (import.meta.main) {
     sellers: Number(values.sellers),
     settleS: Number(values["settle-s"]),
     round: Number(values.round),
+    v8Flags: values["v8-flags"],
+    traceGc: values["trace-gc"],
     say: (l) => console.error(`[memory] ${l}`),
   });
   if (values.json) console.log(JSON.stringify(r));
@@ -231,6 +296,11 @@ if (import.meta.main) {
         mib(r.rssBytes)
       } (lowest sample while settling; peak ${mib(r.peakRssBytes)})`,
     );
+    for (const h of r.isolates ?? []) {
+      console.log(
+        `isolate ${h.isolate}: heap ${h.usedMb} MB used, ${h.committedMb} MB committed after its last GC, ${h.liveMb} MB live after its last full GC (peak committed ${h.peakCommittedMb} MB, ${h.gcs} GCs)`,
+      );
+    }
   }
   Deno.exit(0);
 }
