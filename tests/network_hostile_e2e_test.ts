@@ -5,9 +5,11 @@
  *   heights (re-signed, so gossipsub does not drop them as duplicates): they
  *   are dropped before any signature check, nothing is re-applied, and R pays
  *   nothing while under the rate limit.
- * - F floods the `tx` topic with re-sent copies of a transaction while users
- *   submit transfers: F is rate-limited, penalised and banned; every transfer
- *   is committed and blocks keep being finalized.
+ * - F floods the `tx` topic with re-sent batches of one transaction (a
+ *   duplicate) while users submit transfers: the duplicates are skipped
+ *   before any verification, F is penalised (over its budget of batches with
+ *   nothing new) and banned; every transfer is committed and blocks keep
+ *   being finalized.
  * - V sends votes signed by a non-validator key, votes with bad signatures
  *   and a proposal from a key that is not the proposer: all rejected, V is
  *   penalised and banned.
@@ -20,7 +22,8 @@ import { toHex } from "../node/crypto/hex.ts";
 import { createP2PNode, type P2PNode } from "../node/p2p/p2p_node.ts";
 import {
   encodeBlocksMessage,
-  encodeTxMessage,
+  encodeTxBatchMessage,
+  encodeTxItem,
   encodeVoteMessage,
 } from "../node/runtime/wire_messages.ts";
 import {
@@ -135,10 +138,9 @@ Deno.test({
           expiresAtMs: Date.now() + 120_000,
           payload: { to: to.address, amountSatang: 1000, amountWh: 0 },
         }));
-      const dup = encodeTxMessage({
-        body: transfers[0]!.body,
-        signature: toHex(transfers[0]!.signature),
-      } as never);
+      const dup = encodeTxBatchMessage([
+        encodeTxItem({ body: transfers[0]!.body, signature: toHex(transfers[0]!.signature) }),
+      ]);
       const submit = async (i: number) => {
         const tx = transfers[i]!;
         const res = await fetch(`${n0.baseUrl}/api/v1/transactions`, {

@@ -41,6 +41,7 @@ async function startRelay(
   relay.onMessage("blocks", (m) => {
     try {
       const msg = decodeBlocksMessage(m.payload);
+      if (msg.kind === "proposal_ref") return "ignore"; // no block inside
       const bytes = encodeBlockMessage(msg.block);
       kept.set(computeBlockHash(msg.block.header), bytes);
       first ??= bytes;

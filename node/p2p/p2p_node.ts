@@ -21,6 +21,7 @@ import { checkEnvelope, createEnvelope, type EnvelopeSigner, type VerifyFn } fro
 import {
   type Offence,
   type PenaltyResult,
+  type RateBucket,
   ReputationBook,
   type ReputationConfig,
 } from "./reputation.ts";
@@ -160,6 +161,13 @@ export interface P2PNode {
    * hangs up and gates the peer when its score reaches the ban threshold.
    */
   penalise(peer: string, offence: Offence, reason: string): PenaltyResult;
+  /**
+   * Takes `count` tokens from `peer`'s `bucket` (docs/p2p.md §6): false, and
+   * nothing taken, when the peer is over that rate. The application charges
+   * `tx_items` (transactions carried) and `tx_useless` (messages with nothing
+   * new) itself; what being over costs is the caller's choice.
+   */
+  takeRateBudget(peer: string, bucket: RateBucket, count: number): boolean;
   /** Connected peers plus banned peers. */
   peers(): PeerInfo[];
   /** Number of connected peers (for `gridtokenx_network_peers`). */
@@ -270,6 +278,8 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
     return result;
   }
 
+  let rateDropped = 0;
+
   async function runHandlers(name: TopicName, message: GossipMessage): Promise<Verdict> {
     let verdict: Verdict = "accept";
     for (const handler of handlers.get(name) ?? []) {
@@ -295,7 +305,16 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
     const peer = from.toString();
     const nowMs = Date.now();
     if (book.isBanned(peer, nowMs)) return TopicValidatorResult.Ignore;
-    if (!book.takeToken(peer, nowMs)) {
+    if (name === "tx") {
+      // Transactions are honest bulk traffic: over the rate they are dropped, not penalised.
+      if (!book.takeToken(peer, nowMs, "tx_messages")) {
+        rateDropped++;
+        if (rateDropped % 1000 === 1) {
+          log.debug("p2p.tx_rate_dropped", { peer, dropped: rateDropped });
+        }
+        return TopicValidatorResult.Ignore;
+      }
+    } else if (!book.takeToken(peer, nowMs)) {
       penalise(peer, "flood", `over ${book.config.rateLimitPerSecond} msg/s`);
       return TopicValidatorResult.Ignore;
     }
@@ -548,6 +567,10 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
 
     penalise(peer, offence, reason) {
       return penalise(peer, offence, reason);
+    },
+
+    takeRateBudget(peer, bucket, count) {
+      return book.takeToken(peer, Date.now(), bucket, count);
     },
 
     peers() {

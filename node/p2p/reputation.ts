@@ -16,6 +16,25 @@ export type Offence =
   | "invalid_block"
   | "bad_response";
 
+/**
+ * Token buckets kept per peer (docs/p2p.md §6):
+ * - `messages`: gossip messages on `blocks` and `votes`, and inbound block
+ *   requests. Over it: ignored and `flood`.
+ * - `tx_messages`: messages on the `tx` topic. Over it: ignored, no penalty.
+ * - `tx_items`: transactions carried by `tx` messages. Over it: ignored, no penalty.
+ * - `tx_useless`: `tx` messages that carried nothing new (every transaction a
+ *   duplicate). Over it: `flood`, so a duplicate flood still ends in a ban.
+ */
+export type RateBucket = "messages" | "tx_messages" | "tx_items" | "tx_useless";
+
+/** Sustained rate and burst of one token bucket. */
+export interface RateLimit {
+  /** Tokens added per second. */
+  perSecond: number;
+  /** Bucket capacity. */
+  burst: number;
+}
+
 /** Tunables of the reputation book. */
 export interface ReputationConfig {
   /** Score change per offence (negative numbers). */
@@ -30,6 +49,12 @@ export interface ReputationConfig {
   rateLimitPerSecond: number;
   /** Token-bucket capacity: burst of messages allowed above the sustained rate. */
   rateBurst: number;
+  /** Messages on the `tx` topic per peer (over: dropped, no penalty). */
+  txMessages: RateLimit;
+  /** Transactions carried by `tx` messages per peer (over: dropped, no penalty). */
+  txItems: RateLimit;
+  /** `tx` messages with nothing new per peer (over: `flood`). */
+  txUseless: RateLimit;
 }
 
 /** Defaults used by the node (documented in docs/p2p.md). */
@@ -49,6 +74,9 @@ export const DEFAULT_REPUTATION_CONFIG: ReputationConfig = {
   decayHalfLifeMs: 300_000,
   rateLimitPerSecond: 100,
   rateBurst: 200,
+  txMessages: { perSecond: 500, burst: 1_000 },
+  txItems: { perSecond: 10_000, burst: 20_000 },
+  txUseless: { perSecond: 50, burst: 200 },
 };
 
 /** Result of a penalty. `banned` is true only on the call that started the ban. */
@@ -68,11 +96,16 @@ export interface PeerStanding {
   bannedUntilMs: number | null;
 }
 
+interface Bucket {
+  tokens: number;
+  atMs: number;
+}
+
 interface Entry {
   score: number;
   scoreAtMs: number;
-  tokens: number;
-  tokensAtMs: number;
+  /** Token buckets touched so far (a missing bucket is full). */
+  buckets: Partial<Record<RateBucket, Bucket>>;
   bannedUntilMs: number | null;
 }
 
@@ -134,20 +167,39 @@ export class ReputationBook {
   }
 
   /**
-   * Takes one token from the peer's bucket. Returns false when the peer is over
-   * its rate (the caller then penalises with "flood" and drops the message).
+   * Takes `count` tokens (default 1) from the peer's `bucket` (default
+   * `messages`). Returns false, and takes nothing, when the peer is over that
+   * rate; the caller decides what that costs (see {@link RateBucket}).
    */
-  takeToken(peerId: string, nowMs: number): boolean {
+  takeToken(
+    peerId: string,
+    nowMs: number,
+    bucket: RateBucket = "messages",
+    count = 1,
+  ): boolean {
     const entry = this.#entry(peerId, nowMs);
-    const elapsedMs = Math.max(0, nowMs - entry.tokensAtMs);
-    entry.tokens = Math.min(
-      this.config.rateBurst,
-      entry.tokens + (elapsedMs * this.config.rateLimitPerSecond) / 1000,
-    );
-    entry.tokensAtMs = nowMs;
-    if (entry.tokens < 1) return false;
-    entry.tokens -= 1;
+    const limit = this.limitOf(bucket);
+    const b = entry.buckets[bucket] ??= { tokens: limit.burst, atMs: nowMs };
+    const elapsedMs = Math.max(0, nowMs - b.atMs);
+    b.tokens = Math.min(limit.burst, b.tokens + (elapsedMs * limit.perSecond) / 1000);
+    b.atMs = nowMs;
+    if (b.tokens < count) return false;
+    b.tokens -= count;
     return true;
+  }
+
+  /** The rate and burst of a bucket. */
+  limitOf(bucket: RateBucket): RateLimit {
+    switch (bucket) {
+      case "messages":
+        return { perSecond: this.config.rateLimitPerSecond, burst: this.config.rateBurst };
+      case "tx_messages":
+        return this.config.txMessages;
+      case "tx_items":
+        return this.config.txItems;
+      case "tx_useless":
+        return this.config.txUseless;
+    }
   }
 
   /** Lists peers with a non-negligible score or an active ban. */
@@ -168,8 +220,7 @@ export class ReputationBook {
     for (const [peerId, entry] of this.#entries) {
       const idle = Math.abs(this.#decay(entry, nowMs)) < NEGLIGIBLE_SCORE &&
         this.getBannedUntilMs(peerId, nowMs) === null &&
-        entry.tokens + ((nowMs - entry.tokensAtMs) * this.config.rateLimitPerSecond) / 1000 >=
-          this.config.rateBurst;
+        this.#bucketsFull(entry, nowMs);
       if (idle) this.#entries.delete(peerId);
     }
   }
@@ -180,13 +231,20 @@ export class ReputationBook {
       entry = {
         score: 0,
         scoreAtMs: nowMs,
-        tokens: this.config.rateBurst,
-        tokensAtMs: nowMs,
+        buckets: {},
         bannedUntilMs: null,
       };
       this.#entries.set(peerId, entry);
     }
     return entry;
+  }
+
+  #bucketsFull(entry: Entry, nowMs: number): boolean {
+    for (const [name, b] of Object.entries(entry.buckets) as [RateBucket, Bucket][]) {
+      const limit = this.limitOf(name);
+      if (b.tokens + ((nowMs - b.atMs) * limit.perSecond) / 1000 < limit.burst) return false;
+    }
+    return true;
   }
 
   #decay(entry: Entry, nowMs: number): number {

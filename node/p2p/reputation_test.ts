@@ -61,3 +61,40 @@ Deno.test("listStandings and prune keep only relevant peers", () => {
   assert.deepEqual(book.listStandings(T0 + 20_000), []);
   assert.equal(book.getScore("a", T0 + 20_000), 0);
 });
+
+Deno.test("named buckets are independent and take counts", () => {
+  const book = new ReputationBook({
+    rateLimitPerSecond: 1,
+    rateBurst: 1,
+    txItems: { perSecond: 1_000, burst: 2_000 },
+  });
+  assert.equal(book.takeToken(PEER, T0), true);
+  assert.equal(book.takeToken(PEER, T0), false, "messages bucket empty");
+  assert.equal(book.takeToken(PEER, T0, "tx_items", 1_500), true, "tx_items bucket untouched");
+  assert.equal(book.takeToken(PEER, T0, "tx_items", 600), false, "500 left");
+  assert.equal(book.takeToken(PEER, T0, "tx_items", 500), true, "a refused take takes nothing");
+  assert.equal(book.takeToken(PEER, T0 + 100, "tx_items", 100), true, "refilled 100 in 100 ms");
+  assert.equal(book.takeToken(PEER, T0 + 100, "tx_items", 1), false);
+  assert.equal(
+    book.takeToken(PEER, T0, "tx_items", 2_001),
+    false,
+    "more than the burst never passes",
+  );
+});
+
+Deno.test("defaults: honest tx load fits, a useless-batch flood is penalised", () => {
+  const book = new ReputationBook();
+  // 2,500 tx/s in 100 batches/s for 60 s from one peer: never over budget.
+  for (let ms = 0; ms < 60_000; ms += 10) {
+    assert.equal(book.takeToken(PEER, T0 + ms, "tx_messages"), true);
+    assert.equal(book.takeToken(PEER, T0 + ms, "tx_items", 25), true);
+  }
+  // 1,000 batches with nothing new within one second: over the budget -> floods -> ban.
+  let banned = false;
+  for (let i = 0; i < 1_000 && !banned; i++) {
+    if (!book.takeToken(PEER, T0 + 70_000 + i, "tx_useless")) {
+      banned = book.penalise(PEER, "flood", T0 + 70_000 + i).banned;
+    }
+  }
+  assert.equal(banned, true);
+});

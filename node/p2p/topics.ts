@@ -10,6 +10,15 @@ export type TopicName = "tx" | "blocks" | "votes";
 /** All gossip topic names, in a fixed order. */
 export const TOPIC_NAMES: readonly TopicName[] = ["tx", "blocks", "votes"];
 
+/**
+ * Wire version of each topic, the last part of the topic string. `tx` is 2:
+ * one message carries a batch of transactions (version 1 carried one).
+ */
+export const TOPIC_VERSIONS: Readonly<Record<TopicName, number>> = { tx: 2, blocks: 1, votes: 1 };
+
+/** Most transactions in one `tx` topic message; a receiver rejects more. */
+export const MAX_TXS_PER_MESSAGE = 2_000;
+
 /** Domain separation tag prefixed to every signed envelope (ASCII, 17 bytes). */
 export const ENVELOPE_DOMAIN = "gridtokenx/p2p/v1";
 
@@ -54,10 +63,11 @@ export function isTopicName(name: string): name is TopicName {
 /**
  * Full gossipsub topic string for a topic name on a network.
  * @example
- * computeTopic(7, "tx") // "/gridtokenx/7/tx/1"
+ * computeTopic(7, "tx") // "/gridtokenx/7/tx/2"
+ * computeTopic(7, "votes") // "/gridtokenx/7/votes/1"
  */
 export function computeTopic(networkId: number, name: TopicName): string {
-  return `/gridtokenx/${networkId}/${name}/1`;
+  return `/gridtokenx/${networkId}/${name}/${TOPIC_VERSIONS[name]}`;
 }
 
 /** Protocol id of the block-range request/response stream protocol. */

@@ -6,6 +6,15 @@
  * their commits from storage and single blocks by hash (proposals it has
  * seen, stored blocks), and fetches a missing block by hash from peers.
  *
+ * Transactions travel in batches (`tx` topic version 2, docs/p2p.md §10a):
+ * locally admitted transactions are queued and flushed every
+ * {@link TX_FLUSH_MS} or when a batch is full. A received batch is
+ * de-duplicated by signature against the transactions seen lately (no parse,
+ * no verification), the rest is parsed and verified in the verify pool and
+ * admitted in one `admitBatch`. Transactions admitted from the network are
+ * never published again: gossipsub forwards the message itself when it is
+ * accepted (at least one transaction new to this node).
+ *
  * Cheap filters run before the consensus sink: messages of past heights
  * (replays) are ignored without a signature check; a vote of the next
  * height by a key that is not a voter, or a proposal of the next height by a
@@ -13,7 +22,12 @@
  */
 import { type Block, computeBlockHash } from "../chain/block.ts";
 import { ChainError } from "../chain/errors.ts";
-import { parseTransaction, toSignedTxJson, type Tx } from "../chain/transaction.ts";
+import {
+  parseTransaction,
+  type SignedTxJson,
+  toSignedTxJson,
+  type Tx,
+} from "../chain/transaction.ts";
 import { getProposer } from "../consensus/proposer.ts";
 import type { ValidatorSet } from "../consensus/validator_set.ts";
 import type { Commit, Proposal, Vote } from "../consensus/votes.ts";
@@ -21,22 +35,24 @@ import { fromHex, toHex } from "../crypto/hex.ts";
 import { sha256 } from "../crypto/sha256.ts";
 import { createP2PNode, type P2PNode, type PeerInfo, type Verdict } from "../p2p/p2p_node.ts";
 import type { Offence } from "../p2p/reputation.ts";
-import { MAX_BLOCKS_PER_REQUEST } from "../p2p/topics.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_BLOCKS_PER_REQUEST } from "../p2p/topics.ts";
+import type { ParsedItem } from "../../workers/verify_protocol.ts";
 import type { GridNode } from "./grid_node.ts";
 import {
   type BlocksMessage,
   type BlockWithCommit,
+  computeTxBatchOverheadBytes,
   decodeBlockMessage,
   decodeBlocksMessage,
   decodeBlockWithCommit,
-  decodeTxMessage,
+  decodeTxBatchMessage,
   decodeVoteMessage,
   encodeBlockMessage,
   encodeBlocksMessage,
   encodeBlockWithCommit,
-  encodeTxMessage,
+  encodeTxBatchMessage,
+  encodeTxItem,
   encodeVoteMessage,
-  WireError,
 } from "./wire_messages.ts";
 
 /** Receiver of decoded consensus messages; each returns the gossip verdict. */
@@ -48,6 +64,44 @@ export interface NetworkSink {
 
 /** Codes of transaction admission failures that are the sender's fault wherever it is checked. */
 const TX_REJECT_CODES = new Set(["BAD_SIGNATURE", "WRONG_NETWORK", "BAD_TRANSACTION"]);
+
+/** Longest a locally admitted transaction waits before its batch is gossiped. */
+export const TX_FLUSH_MS = 15;
+
+/** Most transactions in one batch this node sends (receivers accept up to MAX_TXS_PER_MESSAGE). */
+export const TX_BATCH_MAX_TXS = 1_000;
+
+/** Most payload bytes of one batch this node sends (also kept under `max_message_bytes`). */
+export const TX_BATCH_MAX_BYTES = 512 * 1024;
+
+/** Room left in an envelope for its other fields (topic, key, time, signature). */
+const ENVELOPE_OVERHEAD_BYTES = 512;
+
+/** Room for the envelope and the proposal next to the block in a `proposal` message. */
+const PROPOSAL_OVERHEAD_BYTES = 2_048;
+
+/**
+ * Most received transactions waiting for (or in) parse, verification and
+ * admission. Batches beyond it are dropped unverified (no penalty): the
+ * verify workers must stay free for votes and proposals, and the author
+ * keeps the transactions in its mempool and proposes them itself.
+ */
+export const TX_BACKLOG_MAX = 4_000;
+
+/** Interval of the `p2p.tx_stats` log line (only when a counter moved). */
+const STATS_LOG_INTERVAL_MS = 10_000;
+
+/** Signatures of transactions seen lately (verified or sent by us), for cheap de-duplication. */
+export const SEEN_TX_CACHE_SIZE = 65_536;
+
+/** A verifier that can also parse raw transactions off the main thread (workers/verify_pool.ts). */
+interface ParsingVerifier {
+  parseAndVerify(items: readonly unknown[]): Promise<ParsedItem[]>;
+}
+
+function isParsingVerifier(v: unknown): v is ParsingVerifier {
+  return typeof (v as Partial<ParsingVerifier>).parseAndVerify === "function";
+}
 
 /** Proposal blocks kept to answer block-by-hash requests (oldest dropped first). */
 export const SEEN_BLOCKS_CACHE_SIZE = 64;
@@ -67,6 +121,26 @@ export interface NetworkStats {
   badByHashAnswers: number;
   /** Block-by-hash requests answered with a block. */
   servedByHash: number;
+  /** Transaction batches published / transactions in them. */
+  txBatchesSent: number;
+  txsSent: number;
+  /** Transaction batches received (decoded) / transactions in them. */
+  txBatchesReceived: number;
+  txsReceived: number;
+  /** Received transactions skipped as seen lately, before any parse or verification. */
+  txDuplicatesSkipped: number;
+  /** Received transactions admitted to the mempool. */
+  txsAdmitted: number;
+  /** Received transactions dropped because their peer was over its `tx_items` budget. */
+  txsRateDropped: number;
+  /** Received batches with nothing new (every transaction a duplicate). */
+  uselessTxBatches: number;
+  /** Received transactions dropped unverified because the backlog was full. */
+  txsShed: number;
+  /** Received batches dropped undecoded because the backlog was full. */
+  txBatchesShed: number;
+  /** Proposals sent without their block (too big for one message; fetched by hash). */
+  proposalRefsSent: number;
 }
 
 /** Error of a peer's answer that does not match the request (the peer has been penalised). */
@@ -96,7 +170,28 @@ export class NodeNetwork {
     fetchedByHash: 0,
     badByHashAnswers: 0,
     servedByHash: 0,
+    txBatchesSent: 0,
+    txsSent: 0,
+    txBatchesReceived: 0,
+    txsReceived: 0,
+    txDuplicatesSkipped: 0,
+    txsAdmitted: 0,
+    txsRateDropped: 0,
+    uselessTxBatches: 0,
+    txsShed: 0,
+    txBatchesShed: 0,
+    proposalRefsSent: 0,
   };
+  /** Received transactions queued for admission; batches are admitted one at a time. */
+  #txBacklog = 0;
+  #txChain: Promise<unknown> = Promise.resolve();
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  /** Encoded transactions waiting to be gossiped, and their total size. */
+  #txQueue: Uint8Array[] = [];
+  #txQueueBytes = 0;
+  #txFlushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Signatures (hex) of transactions seen lately, insertion-ordered (oldest first). */
+  #seenTxs = new Set<string>();
   /** Encoded proposal blocks by hash, insertion-ordered (oldest first). */
   #seenBlocks = new Map<string, Uint8Array>();
   #fetching = new Map<string, Promise<Block | null>>();
@@ -134,7 +229,7 @@ export class NodeNetwork {
       reconnectIntervalMs: 2_000,
     });
     net = new NodeNetwork(p2p, node);
-    p2p.onMessage("tx", (m) => net.onTx(m.payload));
+    p2p.onMessage("tx", (m) => net.onTxBatch(m.payload, m.fromPeer));
     p2p.onMessage("votes", async (m) => {
       let vote: Vote;
       try {
@@ -156,25 +251,156 @@ export class NodeNetwork {
       }
       const early = net.screenProposal(msg.proposal);
       if (early !== null) return early;
-      const verdict = await sink.onProposal(msg.proposal, msg.block);
-      if (verdict === "accept") net.rememberBlock(msg.proposal.blockHash, msg.block);
+      let block: Block | null;
+      if (msg.kind === "proposal_ref") {
+        // The block did not fit in a gossip message: fetched by hash (hash checked there).
+        block = await net.fetchBlockByHash(msg.proposal.blockHash);
+        if (block === null) return "ignore";
+      } else {
+        block = msg.block;
+      }
+      const verdict = await sink.onProposal(msg.proposal, block);
+      if (verdict === "accept") net.rememberBlock(msg.proposal.blockHash, block);
       return verdict;
     });
     node.onAdmitted = (txs) => net.publishTxs(txs);
     return net;
   }
 
-  private async onTx(payload: Uint8Array): Promise<Verdict> {
-    let tx: Tx;
-    try {
-      tx = parseTransaction(decodeTxMessage(payload));
-    } catch (e) {
-      return e instanceof WireError || e instanceof ChainError ? "reject" : "ignore";
+  /**
+   * Verdict on a received transaction batch. Reject: it does not decode, a
+   * transaction does not parse, or a signature is wrong (an honest relay
+   * never forwards such a batch). Accept (gossipsub forwards it): at least
+   * one transaction was new and admitted. Ignore otherwise; a batch with
+   * nothing new also takes a `tx_useless` token, and a peer over that budget
+   * is penalised (`flood`).
+   */
+  async onTxBatch(payload: Uint8Array, fromPeer: string): Promise<Verdict> {
+    if (this.#txBacklog >= TX_BACKLOG_MAX) {
+      // Overloaded: not even decoded (the envelope was checked; no penalty).
+      this.stats.txBatchesShed++;
+      return "ignore";
     }
-    const [result] = await this.node.admitBatch([tx], { fromNetwork: true });
-    if (!(result instanceof ChainError)) return "accept";
-    // State-dependent failures (nonce, balance, duplicate, expiry) are "ignore".
-    return TX_REJECT_CODES.has(result.code) ? "reject" : "ignore";
+    let items: SignedTxJson[];
+    try {
+      items = decodeTxBatchMessage(payload);
+    } catch {
+      return "reject";
+    }
+    this.stats.txBatchesReceived++;
+    this.stats.txsReceived += items.length;
+    if (!this.p2p.takeRateBudget(fromPeer, "tx_items", items.length)) {
+      this.stats.txsRateDropped += items.length;
+      return "ignore";
+    }
+    const fresh: SignedTxJson[] = [];
+    const inBatch = new Set<string>();
+    for (const item of items) {
+      const sig = item.signature;
+      if (typeof sig === "string") {
+        if (this.#seenTxs.has(sig) || inBatch.has(sig)) continue;
+        inBatch.add(sig);
+      }
+      fresh.push(item);
+    }
+    let duplicates = items.length - fresh.length;
+    this.stats.txDuplicatesSkipped += duplicates;
+    let admitted = 0;
+    if (fresh.length > 0) {
+      if (this.#txBacklog > 0 && this.#txBacklog + fresh.length > TX_BACKLOG_MAX) {
+        this.stats.txsShed += fresh.length;
+        return "ignore";
+      }
+      this.#txBacklog += fresh.length;
+      const run = this.#txChain.then(() => this.#admitFromNetwork(fresh));
+      this.#txChain = run.catch(() => {});
+      let outcome: { admitted: number; duplicates: number } | "reject";
+      try {
+        outcome = await run;
+      } finally {
+        this.#txBacklog -= fresh.length;
+      }
+      if (outcome === "reject") return "reject";
+      admitted = outcome.admitted;
+      duplicates += outcome.duplicates;
+    }
+    this.stats.txsAdmitted += admitted;
+    if (admitted > 0) return "accept";
+    if (duplicates === items.length) {
+      this.stats.uselessTxBatches++;
+      if (!this.p2p.takeRateBudget(fromPeer, "tx_useless", 1)) {
+        this.penalise(fromPeer, "flood", "transaction batches with nothing new over the rate");
+      }
+    }
+    return "ignore";
+  }
+
+  /**
+   * Parses, verifies and admits received transactions (one batch at a time,
+   * see {@link TX_BACKLOG_MAX}); "reject" when one is the sender's fault.
+   */
+  async #admitFromNetwork(
+    fresh: readonly SignedTxJson[],
+  ): Promise<{ admitted: number; duplicates: number } | "reject"> {
+    const parsed = await this.#parseAndVerify(fresh);
+    if (parsed === null) return "reject";
+    const results = await this.node.admitBatch(parsed.txs, {
+      fromNetwork: true,
+      signaturesVerified: parsed.verified,
+    });
+    let admitted = 0;
+    let duplicates = 0;
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]!;
+      if (result instanceof ChainError) {
+        if (TX_REJECT_CODES.has(result.code)) return "reject";
+        if (result.code === "DUPLICATE_TX") duplicates++;
+      } else {
+        admitted++;
+      }
+      this.#rememberTx(fresh[i]!.signature);
+    }
+    return { admitted, duplicates };
+  }
+
+  /**
+   * Parses the items and checks their signatures, in the verify workers when
+   * the node's verifier can parse there. Null when an item does not parse or
+   * (worker path) a signature is wrong: the batch is rejected.
+   */
+  async #parseAndVerify(
+    items: readonly SignedTxJson[],
+  ): Promise<{ txs: Tx[]; verified: boolean } | null> {
+    const verifier = this.node.verifier;
+    if (isParsingVerifier(verifier)) {
+      const out = await verifier.parseAndVerify(items);
+      const txs: Tx[] = [];
+      for (const item of out) {
+        if (!item.ok || !item.signatureValid) return null;
+        txs.push(item.tx);
+      }
+      return { txs, verified: true };
+    }
+    const txs: Tx[] = [];
+    for (const item of items) {
+      try {
+        txs.push(parseTransaction(item));
+      } catch (e) {
+        if (e instanceof ChainError) return null;
+        throw e;
+      }
+    }
+    // admitBatch verifies the signatures (BAD_SIGNATURE rejects the batch).
+    return { txs, verified: false };
+  }
+
+  #rememberTx(signatureHex: string): void {
+    if (this.#seenTxs.has(signatureHex)) return;
+    this.#seenTxs.add(signatureHex);
+    if (this.#seenTxs.size > SEEN_TX_CACHE_SIZE) {
+      const oldest = this.#seenTxs.values().next().value;
+      if (oldest !== undefined) this.#seenTxs.delete(oldest);
+    }
   }
 
   /** Voters of the next height, cached per head. */
@@ -327,10 +553,20 @@ export class NodeNetwork {
 
   async start(): Promise<void> {
     await this.p2p.start();
+    let last = "";
+    this.#statsTimer = setInterval(() => {
+      const line = JSON.stringify(this.stats);
+      if (line !== last) this.node.log.info("p2p.tx_stats", { ...this.stats });
+      last = line;
+    }, STATS_LOG_INTERVAL_MS);
   }
 
   async stop(): Promise<void> {
     this.node.onAdmitted = null;
+    clearInterval(this.#statsTimer);
+    clearTimeout(this.#txFlushTimer);
+    this.#txFlushTimer = undefined;
+    this.#txQueue = [];
     await this.p2p.stop();
   }
 
@@ -346,24 +582,80 @@ export class NodeNetwork {
     return this.p2p.peerCount();
   }
 
-  /** Gossips transactions admitted by this node (one message each). */
+  /**
+   * Queues transactions admitted by this node for gossip. A batch is sent as
+   * soon as it is full ({@link TX_BATCH_MAX_TXS} or {@link TX_BATCH_MAX_BYTES}),
+   * the rest at most {@link TX_FLUSH_MS} later.
+   */
   publishTxs(txs: readonly Tx[]): void {
+    const maxBytes = this.#txBatchMaxBytes();
     for (const tx of txs) {
-      this.publish("tx", encodeTxMessage(toSignedTxJson(tx)));
+      const wire = toSignedTxJson(tx);
+      this.#rememberTx(wire.signature);
+      const item = encodeTxItem(wire);
+      const next = this.#txQueueBytes + item.length +
+        computeTxBatchOverheadBytes(this.#txQueue.length + 1);
+      if (this.#txQueue.length > 0 && next > maxBytes) this.flushTxs();
+      this.#txQueue.push(item);
+      this.#txQueueBytes += item.length;
+      if (this.#txQueue.length >= TX_BATCH_MAX_TXS) this.flushTxs();
     }
+    if (this.#txQueue.length > 0) {
+      this.#txFlushTimer ??= setTimeout(() => this.flushTxs(), TX_FLUSH_MS);
+    }
+  }
+
+  /** Publishes the queued transactions now, as one batch. */
+  flushTxs(): void {
+    clearTimeout(this.#txFlushTimer);
+    this.#txFlushTimer = undefined;
+    if (this.#txQueue.length === 0) return;
+    const items = this.#txQueue;
+    this.#txQueue = [];
+    this.#txQueueBytes = 0;
+    this.stats.txBatchesSent++;
+    this.stats.txsSent += items.length;
+    this.publish("tx", encodeTxBatchMessage(items));
+  }
+
+  #txBatchMaxBytes(): number {
+    const maxMessage = this.#maxMessageBytes();
+    return Math.max(1, Math.min(TX_BATCH_MAX_BYTES, maxMessage - ENVELOPE_OVERHEAD_BYTES));
   }
 
   publishVote(vote: Vote): void {
     this.publish("votes", encodeVoteMessage(vote));
   }
 
+  /**
+   * Gossips a proposal with its block, or, when the block would not fit in
+   * one gossip message (`max_message_bytes`), the proposal alone
+   * (`proposal_ref`): receivers fetch the block by hash (§5a, up to 8 MiB).
+   */
   publishProposal(proposal: Proposal, block: Block): void {
     this.rememberBlock(proposal.blockHash, block);
+    const blockBytes = this.#seenBlocks.get(proposal.blockHash)?.length ?? 0;
+    if (blockBytes + PROPOSAL_OVERHEAD_BYTES > this.#maxMessageBytes()) {
+      this.stats.proposalRefsSent++;
+      this.publish("blocks", encodeBlocksMessage({ kind: "proposal_ref", proposal }));
+      return;
+    }
     this.publish("blocks", encodeBlocksMessage({ kind: "proposal", proposal, block }));
   }
 
+  /**
+   * Gossips a finalized block with its commit, for peers still at the
+   * previous height. A block too big for one gossip message is not sent:
+   * those peers sync it (§5, 8 MiB responses).
+   */
   publishCommittedBlock(block: Block, commit: Commit): void {
-    this.publish("blocks", encodeBlocksMessage({ kind: "commit", block, commit }));
+    const payload = encodeBlocksMessage({ kind: "commit", block, commit });
+    if (payload.length + ENVELOPE_OVERHEAD_BYTES > this.#maxMessageBytes()) return;
+    this.publish("blocks", payload);
+  }
+
+  #maxMessageBytes(): number {
+    return this.node.config.p2p.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   private publish(topic: "tx" | "votes" | "blocks", payload: Uint8Array): void {
