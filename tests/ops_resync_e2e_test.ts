@@ -98,7 +98,7 @@ Deno.test({
         refused.stderr,
         /CORRUPT: Chain database .*chain\.kv is damaged: block \d+ is missing/,
       );
-      assert.match(refused.stderr, /resync from peers/);
+      assert.match(refused.stderr, /gridtokenx-node resync/);
 
       const r = await runCli(["resync", "--config", victim.configPath]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
