@@ -84,6 +84,8 @@ export class ChainStore {
   #queue: Unapplied[] = [];
   /** The running step-3 round; never rejects (failures go to `#applyError`). */
   #round: Promise<void> | null = null;
+  /** The blocks of the running round (their log records are served from memory meanwhile). */
+  #inRound: readonly Unapplied[] = [];
   /** Blocks past the commit point whose step 3 is not finished (queued or running). */
   #unapplied = 0;
   /** Blocks ever queued for step 3, and those whose step 3 is done (readers wait on these). */
@@ -224,10 +226,12 @@ export class ChainStore {
     if (this.#round || this.#queue.length === 0 || this.#applyError) return;
     const entries = this.#queue;
     this.#queue = [];
+    this.#inRound = entries;
     this.#round = this.#applyRound(entries).then(
       () => {
         this.#unapplied -= entries.length;
         this.#appliedCount += entries.length;
+        this.#inRound = [];
         this.#round = null;
         this.#startRound();
       },
@@ -311,12 +315,16 @@ export class ChainStore {
   /**
    * Write-only records (e.g. trades) whose state key starts with `prefix`, in
    * key order, newest first when `reverse`; `cursor` continues after a key.
+   * Records of blocks past the commit point whose step 3 is still running are
+   * served from memory (they are committed: `recover()` would redo them), so
+   * a reader under load does not wait for the state copy.
    */
   async listLog<T>(
     prefix: string,
     opts: { limit: number; reverse?: boolean; cursor?: string },
   ): Promise<{ key: string; value: T }[]> {
-    await this.#settled();
+    // Taken before reading KV: a block applied meanwhile is then in both (deduplicated below).
+    const pending = this.#pendingLog<T>(prefix, opts);
     const start = ["log", prefix] as const;
     const end = ["log", prefix + "\uffff"] as const;
     const selector = opts.cursor === undefined
@@ -324,9 +332,30 @@ export class ChainStore {
       : opts.reverse
       ? { start, end: ["log", opts.cursor] as const }
       : { start: ["log", opts.cursor + "\u0000"] as const, end };
-    const out: { key: string; value: T }[] = [];
+    const out = new Map<string, T>();
+    for (const e of pending) out.set(e.key, e.value);
     for await (const e of this.kv.list<T>(selector, { limit: opts.limit, reverse: opts.reverse })) {
-      out.push({ key: e.key[1] as string, value: e.value });
+      const key = e.key[1] as string;
+      if (!out.has(key)) out.set(key, e.value);
+    }
+    const keys = [...out.keys()].sort();
+    if (opts.reverse) keys.reverse();
+    return keys.slice(0, opts.limit).map((key) => ({ key, value: out.get(key)! }));
+  }
+
+  /** Log records of the blocks waiting for (or in) step 3, within the cursor bound. */
+  #pendingLog<T>(
+    prefix: string,
+    opts: { reverse?: boolean; cursor?: string },
+  ): { key: string; value: T }[] {
+    const out: { key: string; value: T }[] = [];
+    const cursor = opts.cursor;
+    for (const entry of [...this.#inRound, ...this.#queue]) {
+      for (const [key, value] of entry.changes) {
+        if (value === null || !key.startsWith(prefix)) continue;
+        if (cursor !== undefined && (opts.reverse ? key >= cursor : key <= cursor)) continue;
+        out.push({ key, value: value as T });
+      }
     }
     return out;
   }
