@@ -186,13 +186,20 @@ export async function validateBlock(
       throw new ChainError("BAD_TRANSACTION", `Transaction ${i}: ${(e as Error).message}`);
     }
   });
+  // A transaction already in our mempool was verified when it entered it: the
+  // same id (SHA-256 of the signed bytes, which include the key) and the same
+  // signature bytes are the same (key, message, signature) triple.
+  const unverified = txs.flatMap((t, i) => isVerifiedInMempool(ctx.mempool, t) ? [] : [i]);
   const items: VerifyItem[] = [
     {
       publicKey: fromHex(header.proposer),
       message: computeBlockSigningBytes(header),
       signature: fromHex(block.signature),
     },
-    ...txs.map((t) => ({ publicKey: t.publicKey, message: t.signedBytes, signature: t.signature })),
+    ...unverified.map((i) => {
+      const t = txs[i]!;
+      return { publicKey: t.publicKey, message: t.signedBytes, signature: t.signature };
+    }),
     ...(opts.extraSignatures ?? []),
   ];
   const ok = await ctx.verifier.verifyBatch(items);
@@ -200,10 +207,13 @@ export async function validateBlock(
   if (bad === 0) {
     throw new ChainError("BAD_SIGNATURE", `Block ${header.height} signature is invalid`);
   }
-  if (bad > 0 && bad <= txs.length) {
-    throw new ChainError("BAD_SIGNATURE", `Transaction ${bad - 1} of block ${header.height}`);
+  if (bad > 0 && bad <= unverified.length) {
+    const index = unverified[bad - 1]!;
+    throw new ChainError("BAD_SIGNATURE", `Transaction ${index} of block ${header.height}`);
   }
-  if (bad > txs.length) throw new ChainError("BAD_SIGNATURE", "A precommit signature is invalid");
+  if (bad > unverified.length) {
+    throw new ChainError("BAD_SIGNATURE", "A precommit signature is invalid");
+  }
   checkBlockSeal(header, txs.map((t) => t.body.kind), ctx.powState);
   if (opts.nowMs !== undefined) {
     checkBlockTimestamp(header, parent, opts.nowMs, paramsOf(ctx.state).consensus.maxFutureDriftMs);
@@ -246,4 +256,14 @@ export async function validateFinalizedBlock(
   return await validateBlock(ctx, block, {
     extraSignatures: commit.precommits.map(getVoteVerifyItem),
   });
+}
+
+/** Whether `tx` is in the mempool with the same signature (so it was verified on admission). */
+function isVerifiedInMempool(mempool: Mempool, tx: Tx): boolean {
+  const held = mempool.get(tx.id);
+  if (held === undefined || held.signature.length !== tx.signature.length) return false;
+  for (let i = 0; i < tx.signature.length; i++) {
+    if (held.signature[i] !== tx.signature[i]) return false;
+  }
+  return true;
 }
