@@ -234,14 +234,19 @@ Deno.test({
       // Let the last transactions settle, then all four must agree.
       const all = net.members.map((m) => net.url(m.index));
       const top = await maxHeight(net, -1);
+      // 60 s: in CI this runs beside other multi-node tests on 2 cores; a stall shows each
+      // node's consensus position in the error.
       const final = await waitFor(
         async () => {
           const hs = await Promise.all(all.map(async (u) => (await getStatus(u))?.height ?? -1));
           return Math.min(...hs) >= top + 2 ? Math.min(...hs) : 0;
         },
-        30_000,
+        60_000,
         "all four above the last height of the run",
-      );
+      ).catch(async (e) => {
+        const statuses = await Promise.all(all.map((u) => getStatus(u)));
+        throw new Error(`${(e as Error).message}; top ${top}; nodes: ${JSON.stringify(statuses)}`);
+      });
       await stopWatch();
       const blocks = await compareChains(all, final, watch);
       assert.deepEqual(watch.conflicts, [], "a finalized block was replaced or forked");
