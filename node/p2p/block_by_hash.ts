@@ -12,7 +12,7 @@
 
 import { decode, encode } from "cborg";
 import { P2PError } from "./errors.ts";
-import { readFirstFrame, type Stream, writeFrame } from "./block_range.ts";
+import { exchangeRequest, serveRequest, type Stream } from "./block_range.ts";
 import { MAX_BLOCK_BY_HASH_REQUEST_BYTES, MAX_BLOCK_BY_HASH_RESPONSE_BYTES } from "./topics.ts";
 
 /** Length of a block hash in bytes. */
@@ -86,55 +86,33 @@ export function decodeBlockByHashResponse(bytes: Uint8Array): Uint8Array | null 
  * Serves one inbound request stream. Throws `P2PError("REQUEST_INVALID")` for
  * a bad request (the caller penalises the peer).
  */
-export async function serveBlockByHash(
+export function serveBlockByHash(
   stream: Stream,
   provider: BlockByHashProvider,
   signal: AbortSignal,
 ): Promise<void> {
-  const onAbort = () => stream.abort(new P2PError("REQUEST_TIMEOUT", "block-by-hash timed out"));
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    const frame = await readFirstFrame(stream, MAX_BLOCK_BY_HASH_REQUEST_BYTES).catch((err) => {
-      if (err instanceof P2PError) throw new P2PError("REQUEST_INVALID", err.message);
-      throw err;
-    });
-    if (frame === null) throw new P2PError("REQUEST_INVALID", "stream ended before a request");
-    const block = await provider(decodeBlockByHashRequest(frame));
-    const body = encodeBlockByHashResponse(
-      block !== null && block.length + 16 <= MAX_BLOCK_BY_HASH_RESPONSE_BYTES ? block : null,
-    );
-    await writeFrame(stream, body, signal);
-    await stream.close({ signal });
-  } catch (err) {
-    stream.abort(err as Error);
-    throw err;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
+  return serveRequest(stream, signal, {
+    maxRequestBytes: MAX_BLOCK_BY_HASH_REQUEST_BYTES,
+    timeoutMessage: "block-by-hash timed out",
+    answer: async (frame) => {
+      const block = await provider(decodeBlockByHashRequest(frame));
+      return encodeBlockByHashResponse(
+        block !== null && block.length + 16 <= MAX_BLOCK_BY_HASH_RESPONSE_BYTES ? block : null,
+      );
+    },
+  });
 }
 
 /** Performs the requester side on an already opened stream. */
-export async function exchangeBlockByHash(
+export function exchangeBlockByHash(
   stream: Stream,
   hash: Uint8Array,
   signal: AbortSignal,
 ): Promise<Uint8Array | null> {
-  const onAbort = () => stream.abort(new P2PError("REQUEST_TIMEOUT", "block-by-hash timed out"));
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    stream.maxReadBufferLength = MAX_BLOCK_BY_HASH_RESPONSE_BYTES + 64 * 1024;
-    await writeFrame(stream, encodeBlockByHashRequest(hash), signal);
-    await stream.close({ signal });
-    const frame = await readFirstFrame(stream, MAX_BLOCK_BY_HASH_RESPONSE_BYTES);
-    if (signal.aborted) throw new P2PError("REQUEST_TIMEOUT", "block-by-hash timed out");
-    if (frame === null) throw new P2PError("RESPONSE_INVALID", "peer closed without a response");
-    return decodeBlockByHashResponse(frame);
-  } catch (err) {
-    if (signal.aborted && !(err instanceof P2PError && err.code !== "RESPONSE_INVALID")) {
-      throw new P2PError("REQUEST_TIMEOUT", "block-by-hash timed out");
-    }
-    throw err;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
+  return exchangeRequest(stream, signal, {
+    request: encodeBlockByHashRequest(hash),
+    maxResponseBytes: MAX_BLOCK_BY_HASH_RESPONSE_BYTES,
+    timeoutMessage: "block-by-hash timed out",
+    decode: decodeBlockByHashResponse,
+  });
 }

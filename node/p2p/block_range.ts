@@ -150,25 +150,29 @@ export async function writeFrame(
 }
 
 /**
- * Serves one inbound request stream. Returns normally on success; throws
- * `P2PError("REQUEST_INVALID")` for a bad request (the caller penalises the peer).
+ * Serves one request/response exchange on an inbound stream: reads the
+ * request frame (at most `maxRequestBytes`), writes `answer`'s frame, closes.
+ * Throws `P2PError("REQUEST_INVALID")` for a bad request (the caller
+ * penalises the peer); `signal` aborts the stream with `REQUEST_TIMEOUT`.
  */
-export async function serveBlockRange(
+export async function serveRequest(
   stream: Stream,
-  provider: BlockRangeProvider,
   signal: AbortSignal,
+  o: {
+    maxRequestBytes: number;
+    timeoutMessage: string;
+    answer: (request: Uint8Array) => Promise<Uint8Array>;
+  },
 ): Promise<void> {
-  const onAbort = () => stream.abort(new P2PError("REQUEST_TIMEOUT", "block request timed out"));
+  const onAbort = () => stream.abort(new P2PError("REQUEST_TIMEOUT", o.timeoutMessage));
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const frame = await readFirstFrame(stream, MAX_BLOCK_REQUEST_BYTES).catch((err) => {
+    const frame = await readFirstFrame(stream, o.maxRequestBytes).catch((err) => {
       if (err instanceof P2PError) throw new P2PError("REQUEST_INVALID", err.message);
       throw err;
     });
     if (frame === null) throw new P2PError("REQUEST_INVALID", "stream ended before a request");
-    const request = decodeBlockRangeRequest(frame);
-    const blocks = await provider(request.from, request.count);
-    await writeFrame(stream, encodeBlockRangeResponse(blocks.slice(0, request.count)), signal);
+    await writeFrame(stream, await o.answer(frame), signal);
     await stream.close({ signal });
   } catch (err) {
     stream.abort(err as Error);
@@ -178,28 +182,70 @@ export async function serveBlockRange(
   }
 }
 
-/** Performs the requester side on an already opened stream. */
-export async function exchangeBlockRange(
+/**
+ * The requester side of one exchange on an opened stream: writes `request`,
+ * reads one response frame (at most `maxResponseBytes`) and decodes it.
+ */
+export async function exchangeRequest<T>(
   stream: Stream,
-  request: BlockRangeRequest,
   signal: AbortSignal,
-): Promise<Uint8Array[]> {
-  const onAbort = () => stream.abort(new P2PError("REQUEST_TIMEOUT", "block request timed out"));
+  o: {
+    request: Uint8Array;
+    maxResponseBytes: number;
+    timeoutMessage: string;
+    decode: (response: Uint8Array) => T;
+  },
+): Promise<T> {
+  const onAbort = () => stream.abort(new P2PError("REQUEST_TIMEOUT", o.timeoutMessage));
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    stream.maxReadBufferLength = MAX_BLOCK_RESPONSE_BYTES + 64 * 1024;
-    await writeFrame(stream, encodeBlockRangeRequest(request), signal);
+    stream.maxReadBufferLength = o.maxResponseBytes + 64 * 1024;
+    await writeFrame(stream, o.request, signal);
     await stream.close({ signal });
-    const frame = await readFirstFrame(stream, MAX_BLOCK_RESPONSE_BYTES);
-    if (signal.aborted) throw new P2PError("REQUEST_TIMEOUT", "block request timed out");
+    const frame = await readFirstFrame(stream, o.maxResponseBytes);
+    if (signal.aborted) throw new P2PError("REQUEST_TIMEOUT", o.timeoutMessage);
     if (frame === null) throw new P2PError("RESPONSE_INVALID", "peer closed without a response");
-    return decodeBlockRangeResponse(frame, request.count);
+    return o.decode(frame);
   } catch (err) {
     if (signal.aborted && !(err instanceof P2PError && err.code !== "RESPONSE_INVALID")) {
-      throw new P2PError("REQUEST_TIMEOUT", "block request timed out");
+      throw new P2PError("REQUEST_TIMEOUT", o.timeoutMessage);
     }
     throw err;
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * Serves one inbound block-range request stream. Throws
+ * `P2PError("REQUEST_INVALID")` for a bad request (the caller penalises the peer).
+ */
+export function serveBlockRange(
+  stream: Stream,
+  provider: BlockRangeProvider,
+  signal: AbortSignal,
+): Promise<void> {
+  return serveRequest(stream, signal, {
+    maxRequestBytes: MAX_BLOCK_REQUEST_BYTES,
+    timeoutMessage: "block request timed out",
+    answer: async (frame) => {
+      const request = decodeBlockRangeRequest(frame);
+      const blocks = await provider(request.from, request.count);
+      return encodeBlockRangeResponse(blocks.slice(0, request.count));
+    },
+  });
+}
+
+/** Performs the requester side on an already opened stream. */
+export function exchangeBlockRange(
+  stream: Stream,
+  request: BlockRangeRequest,
+  signal: AbortSignal,
+): Promise<Uint8Array[]> {
+  return exchangeRequest(stream, signal, {
+    request: encodeBlockRangeRequest(request),
+    maxResponseBytes: MAX_BLOCK_RESPONSE_BYTES,
+    timeoutMessage: "block request timed out",
+    decode: (frame) => decodeBlockRangeResponse(frame, request.count),
+  });
 }

@@ -347,53 +347,62 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
     return verdict === "accept" ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
   }
 
-  async function handleBlockStream(stream: Stream, remote: string): Promise<void> {
-    const provider = opts.blockRangeProvider;
+  /**
+   * Serves one inbound request stream of a block protocol: refused when not
+   * served or the peer is banned, rate limited (a flood costs reputation), and
+   * a malformed request costs the peer `bad_request`.
+   */
+  async function handleRequestStream(
+    stream: Stream,
+    remote: string,
+    what: string,
+    serve: ((stream: Stream) => Promise<void>) | undefined,
+  ): Promise<void> {
     const nowMs = Date.now();
-    if (provider === undefined || book.isBanned(remote, nowMs)) {
-      stream.abort(new P2PError("REQUEST_INVALID", "block requests not served"));
+    if (serve === undefined || book.isBanned(remote, nowMs)) {
+      stream.abort(new P2PError("REQUEST_INVALID", `${what} requests not served`));
       return;
     }
     if (!book.takeToken(remote, nowMs)) {
-      penalise(remote, "flood", "block requests over the rate limit");
+      penalise(remote, "flood", `${what} requests over the rate limit`);
       stream.abort(new P2PError("REQUEST_INVALID", "rate limited"));
       return;
     }
     try {
-      await serveBlockRange(stream, provider, AbortSignal.timeout(BLOCK_REQUEST_TIMEOUT_MS));
+      await serve(stream);
     } catch (err) {
       if (err instanceof P2PError && err.code === "REQUEST_INVALID") {
         penalise(remote, "bad_request", err.message);
       } else {
-        log.debug("p2p.block_serve_failed", { peer: remote, error: (err as Error).message });
-      }
-    }
-  }
-
-  async function handleBlockByHashStream(stream: Stream, remote: string): Promise<void> {
-    const provider = opts.blockByHashProvider;
-    const nowMs = Date.now();
-    if (provider === undefined || book.isBanned(remote, nowMs)) {
-      stream.abort(new P2PError("REQUEST_INVALID", "block-by-hash requests not served"));
-      return;
-    }
-    if (!book.takeToken(remote, nowMs)) {
-      penalise(remote, "flood", "block-by-hash requests over the rate limit");
-      stream.abort(new P2PError("REQUEST_INVALID", "rate limited"));
-      return;
-    }
-    try {
-      await serveBlockByHash(stream, provider, AbortSignal.timeout(BLOCK_BY_HASH_TIMEOUT_MS));
-    } catch (err) {
-      if (err instanceof P2PError && err.code === "REQUEST_INVALID") {
-        penalise(remote, "bad_request", err.message);
-      } else {
-        log.debug("p2p.block_by_hash_serve_failed", {
+        log.debug("p2p.request_serve_failed", {
+          protocol: what,
           peer: remote,
           error: (err as Error).message,
         });
       }
     }
+  }
+
+  function handleBlockStream(stream: Stream, remote: string): Promise<void> {
+    const provider = opts.blockRangeProvider;
+    return handleRequestStream(
+      stream,
+      remote,
+      "block",
+      provider &&
+        ((s) => serveBlockRange(s, provider, AbortSignal.timeout(BLOCK_REQUEST_TIMEOUT_MS))),
+    );
+  }
+
+  function handleBlockByHashStream(stream: Stream, remote: string): Promise<void> {
+    const provider = opts.blockByHashProvider;
+    return handleRequestStream(
+      stream,
+      remote,
+      "block-by-hash",
+      provider &&
+        ((s) => serveBlockByHash(s, provider, AbortSignal.timeout(BLOCK_BY_HASH_TIMEOUT_MS))),
+    );
   }
 
   let timer: ReturnType<typeof setInterval> | undefined;
