@@ -128,9 +128,14 @@ Deno.test({
       const target = Math.max(...await heights());
       await waitFor(
         async () => ((await getStatus(net.url(3)))?.height ?? -1) >= target + 1,
-        40_000,
+        // Generous: under the full parallel suite a cold child process is slow.
+        90_000,
         "resynced node caught up",
-      );
+      ).catch((e) => {
+        // Say why: the resynced node's own log (sync, peers, errors).
+        const tail = victim.proc?.lines.filter((l) => !l.includes('"level":"debug"')).slice(-60);
+        throw new Error(`${e}; target ${target}; log of the resynced node:\n${tail?.join("\n")}`);
+      });
       const urls = [0, 1, 2, 3].map((i) => net.url(i));
       await compareChains(urls, target);
       // Back in the validator set's rotation: it proposes again (above its floor).
