@@ -173,7 +173,7 @@ export async function createEnvelope(args: {
 export type EnvelopeCheck =
   | { kind: "valid"; envelope: Envelope }
   | { kind: "offence"; offence: "oversized" | "malformed" | "invalid_signature"; reason: string }
-  | { kind: "stale"; reason: string };
+  | { kind: "stale"; reason: string; sentAtMs: number };
 
 /**
  * Runs the envelope checks in order: size → decode → topic match → freshness → signature.
@@ -210,10 +210,18 @@ export async function checkEnvelope(
     };
   }
   if (envelope.sentAtMs > ctx.nowMs + MAX_FUTURE_SKEW_MS) {
-    return { kind: "stale", reason: `sentAtMs ${envelope.sentAtMs} is in the future` };
+    return {
+      kind: "stale",
+      reason: `sentAtMs ${envelope.sentAtMs} is in the future`,
+      sentAtMs: envelope.sentAtMs,
+    };
   }
   if (envelope.sentAtMs < ctx.nowMs - MAX_MESSAGE_AGE_MS) {
-    return { kind: "stale", reason: `sentAtMs ${envelope.sentAtMs} is too old` };
+    return {
+      kind: "stale",
+      reason: `sentAtMs ${envelope.sentAtMs} is too old`,
+      sentAtMs: envelope.sentAtMs,
+    };
   }
   const signingBytes = computeSigningBytes(
     ctx.networkId,

@@ -17,6 +17,7 @@ import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { CLOCK_OFFSET_WARN_MS, type ClockOffset, ClockOffsetEstimator } from "./clock_offset.ts";
 import { checkEnvelope, createEnvelope, type EnvelopeSigner, type VerifyFn } from "./envelope.ts";
 import {
   type Offence,
@@ -46,6 +47,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   isTopicName,
   MAX_BLOCKS_PER_REQUEST,
+  MAX_FUTURE_SKEW_MS,
   MAX_MESSAGE_AGE_MS,
   TOPIC_NAMES,
   type TopicName,
@@ -172,6 +174,11 @@ export interface P2PNode {
   peers(): PeerInfo[];
   /** Number of connected peers (for `gridtokenx_network_peers`). */
   peerCount(): number;
+  /**
+   * This node's clock minus its peers' (median of the send times on their
+   * gossip), or null before any peer was heard. See `clock_offset.ts`.
+   */
+  clockOffset(): ClockOffset | null;
   /** Dials a multiaddr; returns the remote peer id. */
   dial(address: string): Promise<string>;
   // --- operator block list (issue #9): see the connectionGater in createP2PNode ---
@@ -279,6 +286,24 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
   }
 
   let rateDropped = 0;
+  const clock = new ClockOffsetEstimator();
+  let clockWarnedAtMs = -Infinity;
+
+  /** Samples the sender's clock; warns (once a minute) while ours is far off. */
+  function sampleClock(peer: string, sentAtMs: number, nowMs: number): void {
+    clock.record(peer, sentAtMs, nowMs);
+    if (nowMs - clockWarnedAtMs < 60_000) return;
+    const offset = clock.estimate(nowMs);
+    if (offset === null || Math.abs(offset.offsetMs) <= CLOCK_OFFSET_WARN_MS) return;
+    clockWarnedAtMs = nowMs;
+    log.warn("p2p.clock_offset", {
+      offset_ms: offset.offsetMs,
+      peers: offset.peers,
+      hint: `this node's clock is ${Math.abs(offset.offsetMs)} ms ${
+        offset.offsetMs > 0 ? "ahead of" : "behind"
+      } its peers': peers drop gossip sent over ${MAX_FUTURE_SKEW_MS} ms ahead or ${MAX_MESSAGE_AGE_MS} ms old, and refuse proposals too far ahead; fix the clock (NTP)`,
+    });
+  }
 
   async function runHandlers(name: TopicName, message: GossipMessage): Promise<Verdict> {
     let verdict: Verdict = "accept";
@@ -329,6 +354,7 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
       penalise(peer, check.offence, check.reason);
       return TopicValidatorResult.Reject;
     }
+    sampleClock(peer, check.kind === "stale" ? check.sentAtMs : check.envelope.sentAtMs, nowMs);
     if (check.kind === "stale") {
       log.debug("p2p.stale_message", { peer, topic: name, reason: check.reason });
       return TopicValidatorResult.Ignore;
@@ -614,6 +640,10 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
 
     peerCount() {
       return libp2p.getPeers().length;
+    },
+
+    clockOffset() {
+      return clock.estimate(Date.now());
     },
 
     // --- operator block list (issue #9) ---
