@@ -87,7 +87,7 @@ async function waitForProposal(node: TestNode, id: number, statuses: string[]) {
       const p = await getJson(node, `/api/v1/governance/proposals/${id}`);
       return statuses.includes(p.status) ? p : null;
     },
-    15_000,
+    30_000,
     `proposal ${id} ${statuses.join("/")}`,
   );
 }

@@ -7,8 +7,10 @@ import {
   computeTally,
   computeTallyOutcome,
   DEFAULT_GOVERNANCE_PARAMS,
+  EMERGENCY_SIGNATURE_WINDOW_MS,
   formatScaledDecimal,
   getHaltedScopes,
+  getPendingEmergencyActions,
   isUnderScope,
   parseScaledDecimal,
   processEmergencySignature,
@@ -107,15 +109,52 @@ Deno.test("emergency signatures: applied once enough distinct authorities sign",
     capKw: null,
     reason: "",
   };
-  assert.equal(processEmergencySignature(state, "EGAT", declare, 5, 2), "pending");
+  const at = (height: number) => ({ height, timestampMs: 1_000_000 + height * 1000 });
+  assert.equal(processEmergencySignature(state, "EGAT", declare, at(5), 2), "pending");
   assert.deepEqual(getHaltedScopes(state), []);
-  assert.throws(() => processEmergencySignature(state, "EGAT", declare, 6, 2), /already signed/);
-  assert.equal(processEmergencySignature(state, "MEA", declare, 6, 2), "applied");
+  assert.throws(
+    () => processEmergencySignature(state, "EGAT", declare, at(6), 2),
+    /already signed/,
+  );
+  assert.equal(processEmergencySignature(state, "MEA", declare, at(6), 2), "applied");
   assert.deepEqual(getHaltedScopes(state), ["BKK-01"]);
   assert.ok(isUnderScope("BKK-01-SUB001", "BKK-01"));
   assert.ok(!isUnderScope("BKK-010-SUB001", "BKK-01"));
   const lift = { action: "lift" as const, scope: "BKK-01", kind: null, capKw: null, reason: "" };
-  assert.equal(processEmergencySignature(state, "MEA", lift, 7, 1), "applied");
+  assert.equal(processEmergencySignature(state, "MEA", lift, at(7), 1), "applied");
   assert.deepEqual(getHaltedScopes(state), []);
-  assert.throws(() => processEmergencySignature(state, "MEA", lift, 8, 1), /No grid emergency/);
+  assert.throws(() => processEmergencySignature(state, "MEA", lift, at(8), 1), /No grid emergency/);
+});
+
+Deno.test("emergency signatures: a declaration lapses an hour (block time) after its first signature", () => {
+  const state = new StateOverlay(new MemoryState());
+  const declare = {
+    action: "declare" as const,
+    scope: "BKK-01",
+    kind: "halt" as const,
+    capKw: null,
+    reason: "",
+  };
+  const t0 = 1_700_000_000_000;
+  assert.equal(
+    processEmergencySignature(state, "EGAT", declare, { height: 10, timestampMs: t0 }, 2),
+    "pending",
+  );
+  assert.equal(getPendingEmergencyActions(state, t0 + EMERGENCY_SIGNATURE_WINDOW_MS).length, 1);
+  assert.equal(getPendingEmergencyActions(state, t0 + EMERGENCY_SIGNATURE_WINDOW_MS + 1).length, 0);
+  // MEA signs after the window: the old signature no longer counts, MEA's opens a new one.
+  const late = { height: 2_000, timestampMs: t0 + EMERGENCY_SIGNATURE_WINDOW_MS + 1 };
+  assert.equal(processEmergencySignature(state, "MEA", declare, late, 2), "pending");
+  assert.deepEqual(getHaltedScopes(state), []);
+  const open = getPendingEmergencyActions(state);
+  assert.equal(open.length, 1);
+  assert.deepEqual(open[0]!.signers, ["MEA"]);
+  assert.equal(open[0]!.firstHeight, 2_000);
+  // Within the new window EGAT's second signature completes it.
+  assert.equal(
+    processEmergencySignature(state, "EGAT", declare, { ...late, height: 2_001 }, 2),
+    "applied",
+  );
+  assert.deepEqual(getHaltedScopes(state), ["BKK-01"]);
+  assert.deepEqual(getPendingEmergencyActions(state), []);
 });

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { METER_KEY_PREFIX, PARTICIPANT_KEY_PREFIX } from "../chain/state.ts";
 import { parseAddress } from "../crypto/address.ts";
 import {
+  EMERGENCY_SIGNATURE_WINDOW_MS,
   getAuthorities,
   getAuthorityRoles,
   getGridEmergencies,
@@ -67,13 +68,14 @@ export function registerAuthorityRoutes(app: Hono, node: GridNode): void {
         reason: e.reason,
         height: e.height,
       })),
-      pending: getPendingEmergencyActions(node.state).map((p) => ({
+      pending: getPendingEmergencyActions(node.state, node.head.header.timestampMs).map((p) => ({
         action: p.action,
         scope: p.scope,
         kind: p.kind,
         cap_kw: p.capKw,
         signers: p.signers,
         first_height: p.firstHeight,
+        expires_at_ms: p.firstTimestampMs + EMERGENCY_SIGNATURE_WINDOW_MS,
       })),
     }));
 

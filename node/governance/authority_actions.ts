@@ -211,7 +211,7 @@ export function processAuthorityAction(state: StateOverlay, tx: Tx, ctx: BlockCo
           capKw: a.kind === "cap" ? a.capKw : null,
           reason: a.reason,
         },
-        ctx.height,
+        { height: ctx.height, timestampMs: ctx.timestampMs },
         getGovernanceParams(ctx.params).emergencySignaturesRequired,
       );
       return;
@@ -228,7 +228,7 @@ export function processAuthorityAction(state: StateOverlay, tx: Tx, ctx: BlockCo
         state,
         authority.name,
         { action: "lift", scope: a.scope, kind: null, capKw: null, reason: "" },
-        ctx.height,
+        { height: ctx.height, timestampMs: ctx.timestampMs },
         getGovernanceParams(ctx.params).emergencySignaturesRequired,
       );
       return;

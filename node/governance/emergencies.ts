@@ -36,6 +36,20 @@ export interface PendingEmergencyAction {
   reason: string;
   signers: string[];
   firstHeight: number;
+  /** Block time of the first signature; the action lapses {@link EMERGENCY_SIGNATURE_WINDOW_MS} after it. */
+  firstTimestampMs: number;
+}
+
+/**
+ * How long (block time) a declaration or lift waits for its other signatures.
+ * After that it lapses: a signature given an hour ago for a situation that
+ * has passed must not combine with a new one into an emergency nobody wants now.
+ */
+export const EMERGENCY_SIGNATURE_WINDOW_MS = 3_600_000;
+
+/** Whether a pending action still collects signatures at block time `nowMs`. */
+export function isPendingActionOpen(p: PendingEmergencyAction, nowMs: number): boolean {
+  return nowMs - (p.firstTimestampMs ?? 0) <= EMERGENCY_SIGNATURE_WINDOW_MS;
 }
 
 /** Emergencies in force, in declaration order. */
@@ -64,8 +78,14 @@ export function isUnderScope(location: string, scope: string): boolean {
   return location === scope || location.startsWith(scope + "-");
 }
 
-export function getPendingEmergencyActions(state: StateReader): PendingEmergencyAction[] {
-  return (state.get(stateKey.pendingEmergencies()) as PendingEmergencyAction[] | undefined) ?? [];
+/** Declarations and lifts collecting signatures (pass the head's block time to leave out lapsed ones). */
+export function getPendingEmergencyActions(
+  state: StateReader,
+  nowMs?: number,
+): PendingEmergencyAction[] {
+  const all = (state.get(stateKey.pendingEmergencies()) as PendingEmergencyAction[] | undefined) ??
+    [];
+  return nowMs === undefined ? all : all.filter((p) => isPendingActionOpen(p, nowMs));
 }
 
 /** Puts an emergency in force, replacing one on the same scope. */
@@ -97,16 +117,19 @@ export function removeEmergency(state: StateOverlay, scope: string): GridEmergen
 /**
  * Records one authority's signature on a declaration or lift; applies it once
  * `required` distinct authorities signed the same action (same scope, kind
- * and cap). Returns "applied" or "pending".
+ * and cap) within {@link EMERGENCY_SIGNATURE_WINDOW_MS} of block time of the
+ * first signature (lapsed actions are dropped here). `at` is the block's
+ * height and timestamp. Returns "applied" or "pending".
  * @throws ChainError ALREADY_SIGNED, NO_EMERGENCY
  */
 export function processEmergencySignature(
   state: StateOverlay,
   signer: string,
-  action: Omit<PendingEmergencyAction, "signers" | "firstHeight">,
-  height: number,
+  action: Omit<PendingEmergencyAction, "signers" | "firstHeight" | "firstTimestampMs">,
+  at: { height: number; timestampMs: number },
   required: number,
 ): "applied" | "pending" {
+  const height = at.height;
   if (
     action.action === "lift" && !getGridEmergencies(state).some((e) => e.scope === action.scope)
   ) {
@@ -116,7 +139,8 @@ export function processEmergencySignature(
       "body.payload.args.scope",
     );
   }
-  const pending = getPendingEmergencyActions(state);
+  const stored = getPendingEmergencyActions(state);
+  const pending = stored.filter((p) => isPendingActionOpen(p, at.timestampMs));
   const same = (p: PendingEmergencyAction) =>
     p.action === action.action && p.scope === action.scope && p.kind === action.kind &&
     p.capKw === action.capKw;
@@ -130,14 +154,14 @@ export function processEmergencySignature(
   }
   const entry: PendingEmergencyAction = existing
     ? { ...existing, signers: [...existing.signers, signer] }
-    : { ...action, signers: [signer], firstHeight: height };
+    : { ...action, signers: [signer], firstHeight: height, firstTimestampMs: at.timestampMs };
   const others = pending.filter((p) => !same(p));
   if (entry.signers.length < required) {
     state.set(stateKey.pendingEmergencies(), [...others, entry]);
     return "pending";
   }
   if (others.length === 0) {
-    if (pending.length > 0) state.delete(stateKey.pendingEmergencies());
+    if (stored.length > 0) state.delete(stateKey.pendingEmergencies());
   } else state.set(stateKey.pendingEmergencies(), others);
   if (entry.action === "declare") {
     putEmergency(state, {
