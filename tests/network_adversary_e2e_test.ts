@@ -11,15 +11,14 @@ import { sha256 } from "../node/crypto/sha256.ts";
 import { createP2PNode } from "../node/p2p/p2p_node.ts";
 import { encodeBlocksMessage, encodeVoteMessage } from "../node/runtime/wire_messages.ts";
 import {
+  heightOf,
   NETWORK_STAKE_SATANG,
   type NetworkNode,
   removeDirs,
-  startNetworkNode,
+  startMeshNodes,
   validatorWallet,
 } from "./helpers/network.ts";
 import { TEST_NETWORK_ID, waitFor } from "./helpers/test_node.ts";
-
-const heightOf = (n: NetworkNode) => n.running.node.head.header.height;
 
 Deno.test({
   name: "equivocating validator is slashed; a peer sending garbage is banned; honest nodes go on",
@@ -35,16 +34,7 @@ Deno.test({
       verify: (pub, msg, sig) => verifyWebCrypto(sig, msg, pub),
     });
     try {
-      for (let i = 0; i < 3; i++) {
-        nodes.push(
-          await startNetworkNode({
-            validators: 4,
-            key: i,
-            blockTimeMs: 400,
-            bootstrapPeers: nodes.flatMap((p) => p.addresses.slice(0, 1)),
-          }),
-        );
-      }
+      await startMeshNodes(nodes, [0, 1, 2], () => ({ validators: 4, blockTimeMs: 400 }));
       await waitFor(() => nodes.every((n) => heightOf(n) >= 2), 20_000, "blocks with 3 of 4");
       await adversary.start();
       await adversary.dial(nodes[0]!.addresses[0]!);

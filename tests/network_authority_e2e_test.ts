@@ -13,13 +13,17 @@ import assert from "node:assert/strict";
 import { isValidSeal } from "../node/consensus/pow.ts";
 import type { Commit } from "../node/consensus/votes.ts";
 import type { Tx } from "../node/chain/transaction.ts";
-import { authorityKey, type NetworkNode, removeDirs, startNetworkNode } from "./helpers/network.ts";
+import {
+  authorityKey,
+  heightOf,
+  type NetworkNode,
+  removeDirs,
+  startMeshNodes,
+} from "./helpers/network.ts";
 import { signWith, testWallet, waitFor } from "./helpers/test_node.ts";
 
 const BLOCK_MS = 500;
 const AUTHORITIES = ["EGAT", "MEA", "PEA", "ERC"] as const;
-
-const heightOf = (n: NetworkNode) => n.running.node.head.header.height;
 
 async function post(n: NetworkNode, tx: Tx): Promise<void> {
   const res = await fetch(`${n.baseUrl}/api/v1/transactions`, {
@@ -54,16 +58,10 @@ Deno.test({
     };
     try {
       const keys: (number | string)[] = [0, 1, 2, 3, ...AUTHORITIES.map(authorityKey)];
-      for (const key of keys) {
-        nodes.push(
-          await startNetworkNode({
-            ...common,
-            key,
-            nodeType: typeof key === "number" ? "validator" : "authority",
-            bootstrapPeers: nodes.flatMap((p) => p.addresses.slice(0, 1)),
-          }),
-        );
-      }
+      await startMeshNodes(nodes, keys, (key) => ({
+        ...common,
+        nodeType: typeof key === "number" ? "validator" : "authority",
+      }));
       const set = nodes[0]!.running.node.getValidatorSet();
       assert.equal(set.authorities.length, 4);
       assert.equal(set.authorities[0]!.power * 4 * 4, set.validators[0]!.power * 4, "5% vs 20%");

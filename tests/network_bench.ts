@@ -8,11 +8,16 @@
  *   deno run -A tests/network_bench.ts [blocks=300] [txsPerBlock=20]
  */
 import { signWith, testWallet, waitFor } from "./helpers/test_node.ts";
-import { type NetworkNode, removeDirs, startNetworkNode } from "./helpers/network.ts";
+import {
+  heightOf,
+  type NetworkNode,
+  removeDirs,
+  startMeshNodes,
+  startNetworkNode,
+} from "./helpers/network.ts";
 
 const BLOCKS = Number(Deno.args[0] ?? 300);
 const TXS_PER_BLOCK = Number(Deno.args[1] ?? 20);
-const heightOf = (n: NetworkNode) => n.running.node.head.header.height;
 
 async function finalitySeconds(n: NetworkNode): Promise<{ mean: number; count: number }> {
   const text = await (await fetch(`${n.baseUrl}/metrics`)).text();
@@ -69,16 +74,7 @@ async function benchSync(): Promise<void> {
 async function benchFinality(): Promise<void> {
   const nodes: NetworkNode[] = [];
   try {
-    for (let i = 0; i < 4; i++) {
-      nodes.push(
-        await startNetworkNode({
-          validators: 4,
-          key: i,
-          blockTimeMs: 400,
-          bootstrapPeers: nodes.flatMap((p) => p.addresses.slice(0, 1)),
-        }),
-      );
-    }
+    await startMeshNodes(nodes, [0, 1, 2, 3], () => ({ validators: 4, blockTimeMs: 400 }));
     await waitFor(() => nodes.every((n) => heightOf(n) >= 40), 120_000, "40 blocks");
     for (const [i, n] of nodes.entries()) {
       const f = await finalitySeconds(n);

@@ -8,16 +8,16 @@
 import assert from "node:assert/strict";
 import {
   getBlockHash,
+  heightOf,
   type NetworkNode,
   removeDirs,
+  startMeshNodes,
   startNetworkNode,
   validatorWallet,
 } from "./helpers/network.ts";
 import { signWith, testWallet, waitFor } from "./helpers/test_node.ts";
 
 const BLOCK_MS = 400;
-
-const heightOf = (n: NetworkNode) => n.running.node.head.header.height;
 
 async function assertAgree(nodes: NetworkNode[], upTo: number): Promise<void> {
   for (let h = 1; h <= upTo; h++) {
@@ -40,18 +40,12 @@ Deno.test({
     const user = testWallet("network user");
     const to = testWallet("network recipient");
     try {
-      // Each node bootstraps to every earlier one: a full mesh.
-      for (let i = 0; i < 4; i++) {
-        const n = await startNetworkNode({
-          validators: 4,
-          key: i,
-          blockTimeMs: BLOCK_MS,
-          bootstrapPeers: nodes.flatMap((p) => p.addresses.slice(0, 1)),
-          accounts: [{ address: user.address, balanceSatang: 1_000_000_000 }],
-        });
-        nodes.push(n);
-        dirs.push(n.dataDir);
-      }
+      const accounts = [{ address: user.address, balanceSatang: 1_000_000_000 }];
+      await startMeshNodes(nodes, [0, 1, 2, 3], () => ({
+        validators: 4,
+        blockTimeMs: BLOCK_MS,
+        accounts,
+      })).finally(() => dirs.push(...nodes.map((n) => n.dataDir)));
       await waitFor(() => nodes.every((n) => heightOf(n) >= 4), 20_000, "4 blocks on every node");
       const status = await (await fetch(`${nodes[0]!.baseUrl}/api/v1/status`)).json();
       assert.equal(status.role, "validator");

@@ -28,6 +28,7 @@ import {
 } from "../node/runtime/wire_messages.ts";
 import {
   getBlockHash,
+  heightOf,
   type NetworkNode,
   removeDirs,
   startNetworkNode,
@@ -35,7 +36,6 @@ import {
 } from "./helpers/network.ts";
 import { signWith, TEST_NETWORK_ID, testWallet, waitFor } from "./helpers/test_node.ts";
 
-const heightOf = (n: NetworkNode) => n.running.node.head.header.height;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startHostile(label: string): Promise<P2PNode> {

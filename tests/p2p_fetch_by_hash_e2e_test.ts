@@ -13,10 +13,15 @@ import { sha256 } from "../node/crypto/sha256.ts";
 import { fromHex } from "../node/crypto/hex.ts";
 import { createP2PNode, type P2PNode } from "../node/p2p/p2p_node.ts";
 import { decodeBlocksMessage, encodeBlockMessage } from "../node/runtime/wire_messages.ts";
-import { getBlockHash, type NetworkNode, removeDirs, startNetworkNode } from "./helpers/network.ts";
+import {
+  getBlockHash,
+  heightOf,
+  type NetworkNode,
+  removeDirs,
+  startNetworkNode,
+} from "./helpers/network.ts";
 import { TEST_NETWORK_ID, testWallet, waitFor } from "./helpers/test_node.ts";
 
-const heightOf = (n: NetworkNode) => n.running.node.head.header.height;
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 /** A relay that keeps proposal blocks, serves them by hash (or lies), and forwards nothing on `blocks`. */

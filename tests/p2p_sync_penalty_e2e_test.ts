@@ -11,10 +11,15 @@ import { verifyWebCrypto } from "../node/crypto/ed25519.ts";
 import { sha256 } from "../node/crypto/sha256.ts";
 import { createP2PNode } from "../node/p2p/p2p_node.ts";
 import { encodeBlockWithCommit } from "../node/runtime/wire_messages.ts";
-import { getBlockHash, type NetworkNode, removeDirs, startNetworkNode } from "./helpers/network.ts";
+import {
+  getBlockHash,
+  heightOf,
+  type NetworkNode,
+  removeDirs,
+  startMeshNodes,
+  startNetworkNode,
+} from "./helpers/network.ts";
 import { TEST_NETWORK_ID, testWallet, waitFor } from "./helpers/test_node.ts";
-
-const heightOf = (n: NetworkNode) => n.running.node.head.header.height;
 
 Deno.test({
   name:
@@ -50,16 +55,7 @@ Deno.test({
     });
     try {
       await hostile.start();
-      for (let i = 0; i < 3; i++) {
-        nodes.push(
-          await startNetworkNode({
-            validators: 3,
-            key: i,
-            blockTimeMs: 400,
-            bootstrapPeers: nodes.flatMap((p) => p.addresses.slice(0, 1)),
-          }),
-        );
-      }
+      await startMeshNodes(nodes, [0, 1, 2], () => ({ validators: 3, blockTimeMs: 400 }));
       honest = nodes[0]!;
       await waitFor(() => heightOf(honest!) >= 3, 20_000, "validators at height 3");
 

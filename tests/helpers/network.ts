@@ -178,3 +178,33 @@ export async function getBlockHash(n: NetworkNode, height: number): Promise<stri
 export async function removeDirs(dirs: string[]): Promise<void> {
   for (const d of dirs) await Deno.remove(d, { recursive: true }).catch(() => {});
 }
+
+/** Head height of an in-process network node. */
+export function heightOf(n: NetworkNode): number {
+  return n.running.node.head.header.height;
+}
+
+/**
+ * Starts one in-process node per key, each bootstrapping to the ones started
+ * before it (so the network is a full mesh). Each node is pushed into `into`
+ * as soon as it runs, so the caller's `finally` stops whatever did start.
+ */
+export async function startMeshNodes(
+  into: NetworkNode[],
+  keys: readonly (number | string)[],
+  optionsOf: (
+    key: number | string,
+  ) => Omit<NetworkConfigOptions, "dataDir" | "key" | "bootstrapPeers">,
+): Promise<NetworkNode[]> {
+  const started: NetworkNode[] = [];
+  for (const key of keys) {
+    const node = await startNetworkNode({
+      ...optionsOf(key),
+      key,
+      bootstrapPeers: into.flatMap((p) => p.addresses.slice(0, 1)),
+    });
+    into.push(node);
+    started.push(node);
+  }
+  return started;
+}
