@@ -90,6 +90,48 @@ export function sign(message: Uint8Array, secret: Uint8Array): Uint8Array {
   return ed.sign(message, secret);
 }
 
+/** PKCS#8 wrapping of a 32-byte Ed25519 seed (RFC 8410), as WebCrypto imports it. */
+const PKCS8_ED25519_PREFIX = new Uint8Array([
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+]);
+
+/**
+ * A signing function on WebCrypto (native, on Deno's thread pool): the same
+ * signatures as {@link sign} (Ed25519 is deterministic), about 10x faster here
+ * and off the calling thread, which matters for large messages (a 1 MB
+ * proposal envelope: ~100 ms with `sign` under load, ~10 ms this way).
+ * The key is imported once, on first use, not extractable.
+ * @throws {CryptoError} code `BAD_KEY` if `secret` is not 32 bytes.
+ */
+export function createWebCryptoSigner(
+  secret: Uint8Array,
+): (message: Uint8Array) => Promise<Uint8Array> {
+  assertSecretKey(secret);
+  const pkcs8 = new Uint8Array(PKCS8_ED25519_PREFIX.length + ED25519_KEY_BYTES);
+  pkcs8.set(PKCS8_ED25519_PREFIX);
+  pkcs8.set(secret, PKCS8_ED25519_PREFIX.length);
+  let key: Promise<CryptoKey> | null = null;
+  return async (message) => {
+    key ??= crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
+    return new Uint8Array(await crypto.subtle.sign("Ed25519", await key, bufferSource(message)));
+  };
+}
+
 function assertSecretKey(secret: Uint8Array): void {
   if (!(secret instanceof Uint8Array) || secret.length !== ED25519_KEY_BYTES) {
     const got = secret instanceof Uint8Array ? `${secret.length} bytes` : typeof secret;

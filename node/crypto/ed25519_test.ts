@@ -3,6 +3,7 @@ import fc from "fast-check";
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import {
+  createWebCryptoSigner,
   generateSecretKey,
   getPublicKey,
   InlineVerifier,
@@ -78,6 +79,24 @@ Deno.test("RFC 8032 §7.1 vectors: public key, exact signature, both verifiers a
     assert.equal(toHex(sign(msg, secret)), v.signature, v.name);
     await assertBoth(fromHex(v.signature), msg, fromHex(v.publicKey), true, v.name);
   }
+});
+
+Deno.test("WebCrypto signer: the RFC 8032 signatures, and the same as sign() on random keys and messages", async () => {
+  for (const v of rfc8032.cases) {
+    const signAsync = createWebCryptoSigner(fromHex(v.secretKey));
+    assert.equal(toHex(await signAsync(fromHex(v.message))), v.signature, v.name);
+  }
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ maxLength: 2048 }),
+      async (secret, msg) => {
+        assert.equal(toHex(await createWebCryptoSigner(secret)(msg)), toHex(sign(msg, secret)));
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.throws(() => createWebCryptoSigner(new Uint8Array(31)), CryptoError);
 });
 
 Deno.test("RFC 8032 vectors: flipping any bit of signature or public key, or a message bit, rejects", async () => {
