@@ -30,5 +30,5 @@ EXPOSE 8080 9000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["deno", "eval", "const r = await fetch('http://127.0.0.1:8080/api/v1/status'); Deno.exit(r.ok ? 0 : 1);"]
 
-ENTRYPOINT ["deno", "run", "--allow-net", "--allow-read=.", "--allow-write=./data,./logs", "--allow-env", "--allow-sys=hostname,osRelease,networkInterfaces", "main.ts"]
+ENTRYPOINT ["deno", "run", "--v8-flags=--expose-gc", "--allow-net", "--allow-read=.", "--allow-write=./data,./logs", "--allow-env", "--allow-sys=hostname,osRelease,networkInterfaces", "main.ts"]
 CMD ["start", "--config", "/app/config.toml", "--data-dir", "/app/data", "--api-host", "0.0.0.0"]

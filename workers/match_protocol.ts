@@ -17,6 +17,7 @@ import type {
   Order,
 } from "../node/market/mod.ts";
 import { GridState, MarketError, matchBlock, OrderBook } from "../node/market/mod.ts";
+import { compactOrder } from "../node/market/order.ts";
 
 /** Requests to the match worker; `id` pairs a response with its request. */
 export type MatchWorkerRequest =
@@ -89,9 +90,13 @@ export class MatchSession {
           const grid = new GridState(req.topology);
           if (req.gridFlows) grid.restore(req.gridFlows);
           this.#strings.clear();
-          // No extra copy: fromOrders copies each order, taking the shared strings along.
-          for (const o of req.orders) this.#strings.shareStrings(o);
-          this.#book = OrderBook.fromOrders(req.orders);
+          // fromOrders copies each order, taking the shared strings and the compact layout along.
+          const orders = req.orders;
+          for (let i = 0; i < orders.length; i++) {
+            this.#strings.shareStrings(orders[i]!);
+            orders[i] = compactOrder(orders[i]!);
+          }
+          this.#book = OrderBook.fromOrders(orders);
           this.#grid = grid;
           return { type: "loaded", id: req.id, orders: this.#book.size };
         }
@@ -124,9 +129,16 @@ export class MatchSession {
     }
   }
 
-  /** Place ops' orders take the shared strings (the book keeps a copy of each placed order). */
+  /**
+   * Place ops' orders take the shared strings and one compact object layout
+   * (see `compactOrder`; the book keeps a copy of each placed order).
+   */
   #shareOpStrings(ops: MarketOp[]): MarketOp[] {
-    for (const op of ops) if (op?.type === "place") this.#strings.shareStrings(op.order);
+    for (const op of ops) {
+      if (op?.type !== "place") continue;
+      this.#strings.shareStrings(op.order);
+      op.order = compactOrder(op.order);
+    }
     return ops;
   }
 }

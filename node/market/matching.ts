@@ -172,6 +172,15 @@ const DISTANCES: readonly DistanceClass[] = [
   "cross_region",
 ];
 
+/**
+ * Orders an incoming order examines one by one at the head of the best
+ * levels before the per-location scan of {@link BlockRun.match} (which needs
+ * the headroom of every location of the level): when the first order fills
+ * the taker, as it mostly does, no other headroom is computed. Small, so a
+ * taker whose counter-orders are all blocked still skips levels as a whole.
+ */
+const TAKER_PROBE = 2;
+
 /** Marks of block runs: unique per run, so nodes need no reset between blocks. */
 let lastRunMark = 0;
 
@@ -330,6 +339,8 @@ class BlockRun {
    * - a counter-order's location is "blocked" when it is halted or no energy
    *   can flow between it and the taker (full substation or link, no path);
    *   this is cached per location until the next fill;
+   * - the first {@link TAKER_PROBE} orders at the head of the best levels
+   *   wholly inside the scan window are examined one by one first;
    * - a level whose orders are all blocked is skipped as a whole, its
    *   orders counted;
    * - a level that lies wholly inside the scan window visits only the
@@ -349,12 +360,29 @@ class BlockRun {
     const levels = this.core.levels(isBuy ? "sell" : "buy");
     const open = this.openLocs;
     this.flowMark++;
-    let scanned = 0;
+    let scanned = 0, probe = TAKER_PROBE;
     for (let i = levels.length - 1; i >= 0; i--) {
       const level = levels[i]!;
       const price = level.priceSatangPerKwh;
       if (isBuy ? price > limit : price < limit) return;
       const count = level.count;
+      /** First order of the level's FIFO not examined yet. */
+      let from = level.head;
+      if (probe > 0 && scanned + count <= maxScan) {
+        // Probe: usually the first order fills the taker, and then no location needs a headroom.
+        while (probe > 0 && from !== null) {
+          probe--;
+          const node = from;
+          from = node.next;
+          if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) {
+            return;
+          }
+        }
+        if (from === null) {
+          scanned += count;
+          continue;
+        }
+      }
       let openCount = 0, nOpen = 0;
       const locs = level.locs, counts = level.locCounts;
       for (let k = 0; k < locs.length; k++) {
@@ -373,23 +401,28 @@ class BlockRun {
         // The window ends in this level: no level after it is examined.
         return this.walkWindowEnd(taker, takerLoc, isBuy, level, maxScan - scanned);
       }
-      if (openCount === count) {
+      // The whole level is inside the window (`scanned` grows by `count` below).
+      if (openCount === level.count) {
         // Nothing blocked: walk the level's FIFO.
-        let node = level.head;
+        let node = from;
         while (node !== null) {
           const next = node.next;
-          if (++scanned > maxScan) return;
           if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) {
             return;
           }
           node = next;
         }
+        scanned += count;
         continue;
       }
-      // The whole level is inside the window: merge the open locations' FIFOs.
+      // Merge the open locations' FIFOs, from the first order not probed (seq order).
       // (The scratch arrays are overwritten, never shortened: no reallocation per level.)
-      const heads = this.cursors;
-      for (let k = 0; k < nOpen; k++) heads[k] = level.locHeads[open[k]!] ?? null;
+      const heads = this.cursors, fromSeq = from!.seq;
+      for (let k = 0; k < nOpen; k++) {
+        let h = level.locHeads[open[k]!] ?? null;
+        while (h !== null && h.seq < fromSeq) h = h.locNext;
+        heads[k] = h;
+      }
       for (;;) {
         let best = -1, bestSeq = Infinity;
         for (let k = 0; k < nOpen; k++) {

@@ -13,7 +13,14 @@
  * Many blocks with manual timers (min / median / p99), each phase apart:
  * `deno run node/market/matching_bench.ts --blocks 200`; add `--fills-only`
  * to run only the matching step (no certificates, no settlement, so their
- * garbage does not land in the matching step's collections).
+ * garbage does not land in the matching step's collections). Add
+ * `--idle-gc` (needs `deno run --v8-flags=--expose-gc`) to do between blocks,
+ * outside the timed step, what the match worker does between blocks: an
+ * idle collection (workers/match_idle_gc.ts), then the ops arrive as a
+ * structured clone (fresh objects in the young generation, as the worker
+ * receives them) whose owner and location strings are pooled as the
+ * worker's session pools them (the book, likewise, is loaded as the worker
+ * loads it); the idle collections are reported on their own line.
  *
  * Phases, so that "the matching step" is measured honestly: `matchBlockFills`
  * (fills only, certificate ids left empty), `assignCertificateIds` (the v2
@@ -30,9 +37,10 @@ import { computeCertificateIdV1 } from "./trade.ts";
 import { applyMatchResult as settleMatchResult } from "./chain/market_end_block.ts";
 import { MemoryState, StateOverlay } from "../chain/state.ts";
 import type { BlockContext } from "../chain/transition.ts";
-import { createOrder, type Order } from "./order.ts";
+import { compactOrder, createOrder, type Order } from "./order.ts";
 import { OrderBook } from "./order_book.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
+import { IdleCollector } from "../../workers/match_idle_gc.ts";
 
 const params = DEFAULT_MARKET_PARAMS;
 const LOCATIONS = DEFAULT_GRID_TOPOLOGY.substations.map((s) => s.id);
@@ -89,11 +97,21 @@ function order(side: "buy" | "sell", price: number): Order {
   );
 }
 
-function setup(topology: GridTopology) {
-  const book = new OrderBook();
+/**
+ * The 100k-order book. `asWorker`: loaded as the match worker loads it (a
+ * structured clone with pooled strings, then `OrderBook.fromOrders`), so its
+ * orders have the same object shapes as the ops the worker receives.
+ */
+function setup(topology: GridTopology, asWorker = false) {
+  let book = new OrderBook();
+  const orders: Order[] = [];
   for (let i = 0; i < 50_000; i++) {
-    book.insert(order("sell", 5001 + next(500)));
-    book.insert(order("buy", 4500 + next(500)));
+    orders.push(order("sell", 5001 + next(500)), order("buy", 4500 + next(500)));
+  }
+  if (asWorker) {
+    book = OrderBook.fromOrders(structuredClone(orders).map(internStrings));
+  } else {
+    for (const o of orders) book.insert(o);
   }
   return { book, grid: new GridState(topology), height: 0, ts: 1_768_446_000_000 };
 }
@@ -139,11 +157,41 @@ function settle(r: MatchResult, ops: MarketOp[]): void {
   settleMatchResult(overlay, r, { height: r.height } as BlockContext, ops);
 }
 
+/** One copy per distinct owner and location string, as the worker's `MatchSession` keeps them. */
+const pooled = new Map<string, string>();
+function intern(text: string): string {
+  const known = pooled.get(text);
+  if (known !== undefined) return known;
+  pooled.set(text, text);
+  return text;
+}
+
+/**
+ * The ops as the match worker hands them to `matchBlock`: a structured clone
+ * (what it receives), whose owner and location strings its `MatchSession`
+ * then points at its pooled copies.
+ */
+function receiveOps(ops: MarketOp[]): MarketOp[] {
+  const received = structuredClone(ops);
+  for (const op of received) if (op.type === "place") op.order = internStrings(op.order);
+  return received;
+}
+
+function internStrings(o: Order): Order {
+  o.owner = intern(o.owner);
+  o.location = intern(o.location);
+  return compactOrder(o);
+}
+
 if (Deno.args[0] === "--blocks") {
   // Manual timers over many blocks: `deno run node/market/matching_bench.ts --blocks 200`.
   const n = Number(Deno.args[1] ?? 100);
   const fillsOnly = Deno.args.includes("--fills-only");
-  const report = (name: string, ms: number[]) => {
+  const idle = Deno.args.includes("--idle-gc") ? new IdleCollector() : null;
+  if (idle !== null && !idle.enabled) {
+    throw new Error("--idle-gc needs the gc global: deno run --v8-flags=--expose-gc ...");
+  }
+  const report = (name: string, ms: number[], perSecond = true) => {
     const sorted = [...ms].sort((a, b) => a - b);
     const at = (q: number) =>
       sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -151,16 +199,30 @@ if (Deno.args[0] === "--blocks") {
     console.log(
       `${name.padEnd(58)} min ${f(sorted[0]!)}  median ${f(at(0.5))}  p99 ${f(at(0.99))}  max ${
         f(sorted[sorted.length - 1]!)
-      } ms  (${Math.round(10_000 / at(0.5) * 1000).toLocaleString("en")} orders/s at the median)`,
+      } ms${
+        perSecond
+          ? `  (${Math.round(10_000 / at(0.5) * 1000).toLocaleString("en")} orders/s at the median)`
+          : ""
+      }`,
     );
   };
   console.log(`load average: ${Deno.readTextFileSync("/proc/loadavg").trim()}`);
   for (const [name, topology] of SCENARIOS) {
-    const s = setup(topology);
+    const s = setup(topology, idle !== null);
     const all: number[] = [], fills: number[] = [], certs: number[] = [], v1: number[] = [];
-    const settles: number[] = [];
+    const settles: number[] = [], idleMs: number[] = [];
+    let majors = 0;
     for (let i = 0; i < n + 5; i++) {
-      const ops = block(10_000);
+      let ops = block(10_000);
+      if (idle !== null) {
+        // As in the worker: collect while idle, then the next block's ops arrive.
+        const c = idle.collect()!;
+        if (i >= 5) {
+          idleMs.push(c.durationMs);
+          if (c.kind === "major") majors++;
+        }
+        ops = receiveOps(ops);
+      }
       s.ts += 60_000;
       const t0 = performance.now();
       const r = matchBlockFills(s.book, s.grid, ops, {
@@ -182,6 +244,9 @@ if (Deno.args[0] === "--blocks") {
         v1.push(t3 - t2);
         settles.push(t4 - t3);
       }
+    }
+    if (idle !== null) {
+      report(`  idle collections between blocks (untimed; ${majors} major)`, idleMs, false);
     }
     if (fillsOnly) {
       report(`10,000 orders, 50% crossing, ${name}: matchBlockFills`, fills);

@@ -129,7 +129,18 @@ export async function spawnNodeProcess(
   timeoutMs = 20_000,
 ): Promise<NodeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", DENO_JSON, MAIN_TS, "start", "--config", configPath],
+    // As the node runs in production (deno.json "start"): the match worker collects between blocks.
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      "--config",
+      DENO_JSON,
+      MAIN_TS,
+      "start",
+      "--config",
+      configPath,
+    ],
     env: { GRIDTOKENX_PASSPHRASE: TEST_PASSPHRASE },
     stdout: "piped",
     stderr: "piped",
