@@ -1,9 +1,11 @@
 /**
  * Restart safety of a validator, with a real KV data dir:
- * - the Tendermint lock is persisted before the precommit that creates it; a
- *   validator restarted at that height starts with the lock, prevotes only
- *   the locked block or nil in later rounds, and still holds the locked block
- *   (it commits it without anyone re-sending it);
+ * - the Tendermint lock and its proof-of-lock prevotes are persisted before
+ *   the precommit that creates it; a validator restarted at that height
+ *   starts with the lock, gossips the proof-of-lock prevotes again (others'
+ *   votes of an older round), prevotes only the locked block or nil in later
+ *   rounds, and still holds the locked block (it commits it without anyone
+ *   re-sending it);
  * - PowState is persisted with the head: boot reads the record, not every
  *   header, and the result equals the fold over all headers.
  *
@@ -11,7 +13,6 @@
  * bare p2p node that signs their proposals and votes (their blocks are built
  * by unstarted GridNodes with their keys).
  */
-import { RESTORE_LOCK_IN_NETWORK } from "../node/runtime/consensus_driver.ts";
 import assert from "node:assert/strict";
 import { parseConfig } from "../node/config/parse_config.ts";
 import type { Block } from "../node/chain/block.ts";
@@ -27,7 +28,11 @@ import { createLogger } from "../node/log/logger.ts";
 import { createP2PNode, type P2PNode } from "../node/p2p/p2p_node.ts";
 import { GridNode } from "../node/runtime/grid_node.ts";
 import { loadWallet } from "../node/runtime/keys.ts";
-import { encodeBlocksMessage, encodeVoteMessage } from "../node/runtime/wire_messages.ts";
+import {
+  decodeVoteMessage,
+  encodeBlocksMessage,
+  encodeVoteMessage,
+} from "../node/runtime/wire_messages.ts";
 import { ChainStore } from "../node/storage/chain_store.ts";
 import { kvKey } from "../node/storage/kv_layout.ts";
 import {
@@ -85,10 +90,8 @@ function vote(i: number, type: Vote["type"], round: number, blockHash: string | 
 }
 
 Deno.test({
-  name: "a validator restarted while locked keeps its lock and the locked block",
-  // Lock restoration in a network is off until proof-of-lock prevotes are
-  // persisted with the lock (see RESTORE_LOCK_IN_NETWORK in consensus_driver.ts).
-  ignore: !RESTORE_LOCK_IN_NETWORK,
+  name:
+    "a validator restarted while locked keeps its lock, re-gossips its proof and the locked block",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
@@ -99,6 +102,11 @@ Deno.test({
       identitySecretKey: sha256(new TextEncoder().encode("lock test peer")),
       signingKey: { publicKey: validatorWallet(1).publicKey, sign: validatorWallet(1).sign },
       verify: (pub, msg, sig) => verifyWebCrypto(sig, msg, pub),
+    });
+    const received: Vote[] = [];
+    others.onMessage("votes", (m) => {
+      received.push(decodeVoteMessage(m.payload));
+      return "accept";
     });
     try {
       node = await startNetworkNode({ validators: 4, key: 0, blockTimeMs: BLOCK_MS });
@@ -162,6 +170,11 @@ Deno.test({
       assert.ok(rec.entries.some((e) => e.step === 2 && e.round === rA && e.blockHash === a.hash));
       assert.equal(rec.lock?.lockedBlockHash, a.hash);
       assert.equal(rec.lock?.lockedRound, rA);
+      // With the prevotes that justify it (validators 0, 1 and 2), in the same record.
+      assert.deepEqual(
+        rec.lock?.polPrevotes?.map((p) => p.validator).sort(),
+        [0, 1, 2].map((i) => validatorWallet(i).publicKeyHex).sort(),
+      );
       // The locked block is written once the height stays undecided a precommit timeout.
       await waitFor(
         async () => (await loadLockedBlock(gridNode().store.kv, a.hash)) !== null,
@@ -187,8 +200,16 @@ Deno.test({
       const b = (await builderB.node.buildProposal())!;
       await builderB.node.stop();
       assert.notEqual(b.hash, a.hash);
+      received.length = 0;
       await others.dial(node.addresses[0]!);
-      await new Promise((r) => setTimeout(r, 1500));
+      // The restarted node gossips its proof-of-lock again each round: the round-rA
+      // prevotes for A, its own and those of validators 1 and 2.
+      const relayed = (i: number) =>
+        received.some((v) =>
+          v.type === "prevote" && v.round === rA && v.blockHash === a.hash &&
+          v.validator === validatorWallet(i).publicKeyHex
+        );
+      await waitFor(() => relayed(0) && relayed(1) && relayed(2), 20_000, "POL re-gossiped");
       await sendProposal(rB, b.block, b.hash);
       await publish(others, "votes", encodeVoteMessage(vote(1, "prevote", rB, null)));
       await publish(others, "votes", encodeVoteMessage(vote(2, "prevote", rB, null)));
@@ -280,10 +301,11 @@ Deno.test({
         await waitFor(() => node.running.node.head.header.height > h + 1, 15_000, "next block");
       }
       await waitFor(() => node.running.node.head.header.height >= 12, 20_000, "12 blocks");
+      // Read after stop: a block in flight may still commit while the node stops.
+      await node.stop();
       const live = node.running.node.powState;
       const head = node.running.node.head;
       const kvPath = node.running.node.config.storage.kv_path;
-      await node.stop();
 
       const store = await ChainStore.open(kvPath);
       let sealed = 0;

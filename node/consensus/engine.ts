@@ -66,6 +66,10 @@ export type ConsensusAction =
   /** Gossip this signed vote (already counted by the engine). Also used to resend our own
    * votes and the previous height's commit when a round stalls (lost messages). */
   | { type: "broadcastVote"; vote: Vote }
+  /** Relay these already-signed votes again, nothing new is signed: the prevote quorum (POL)
+   * behind our valid value, for peers that lost it (a restart) and must see it to accept
+   * the value's re-proposal. Emitted when a round starts and with each `rebroadcast`. */
+  | { type: "gossipVotes"; votes: Vote[] }
   /** Send `{type: "timeout", step, height, round}` after `delayMs`. */
   | { type: "scheduleTimeout"; step: TimeoutStep; height: number; round: number; delayMs: number }
   /** The block is final: store it with these precommits, apply it, then `start` the next height. */
@@ -125,12 +129,13 @@ export interface EngineStatus {
 /**
  * What a validator restarted in the middle of a height brings back from its
  * storage: its Tendermint lock and valid value (persisted before the
- * precommit that created the lock left the node) and the first round it may
- * still sign in (one past the last round it signed). Restoring the lock is
- * what keeps a restarted voter from prevoting another block than the one it
- * may have helped finalize. The valid value is trusted to have had +2/3
- * prevotes in `validRound` (the engine only sets it on such a quorum), so
- * its re-proposal with that polRound is accepted without the old prevotes.
+ * precommit that created the lock left the node), the prevotes that justify
+ * the valid value, and the first round it may still sign in (one past the
+ * last round it signed). Restoring the lock is what keeps a restarted voter
+ * from prevoting another block than the one it may have helped finalize.
+ * The prevotes are counted as received votes and gossiped again: peers that
+ * lost them (restarted too) need them to accept the valid value's
+ * re-proposal with `polRound = validRound` (Algorithm 1, line 28).
  */
 export interface EngineResume {
   /** Round to start at; raised above `lockedRound` and `validRound` if lower. */
@@ -139,6 +144,16 @@ export interface EngineResume {
   lockedRound: number;
   validBlockHash: string | null;
   validRound: number;
+  /** Prevotes with > 2/3 of the power for `validBlockHash` in `validRound` (signatures verified). */
+  polPrevotes?: Vote[];
+}
+
+/** The prevote quorum behind a valid value: what peers need to accept its re-proposal. */
+export interface ProofOfLock {
+  round: number;
+  blockHash: string;
+  /** The prevotes for `blockHash` in `round`, sorted by voter key; > 2/3 of the power. */
+  prevotes: Vote[];
 }
 
 interface RoundFlags {
@@ -160,8 +175,6 @@ export class ConsensusEngine {
   #lockedRound = -1;
   #validValue: string | null = null;
   #validRound = -1;
-  /** The valid value's prevote quorum, remembered across a restart (see `EngineResume`). */
-  #restoredPol: { round: number; blockHash: string } | null = null;
   #proposals = new Map<number, Proposal>();
   #validity = new Map<string, boolean>();
   #validationAsked = new Set<string>();
@@ -190,6 +203,18 @@ export class ConsensusEngine {
       validBlockHash: this.#validValue,
       validRound: this.#validRound,
     };
+  }
+
+  /**
+   * The prevotes that justify the valid value (and the lock, when both are of
+   * one round), or null without a valid value. Persisted with the lock.
+   */
+  getProofOfLock(): ProofOfLock | null {
+    const blockHash = this.#validValue;
+    if (blockHash === null || this.#validRound < 0) return null;
+    const round = this.#validRound;
+    const prevotes = this.#prevotes.get(round)?.getVotesFor(blockHash) ?? [];
+    return { round, blockHash, prevotes };
   }
 
   /** Feeds one event; returns the actions to carry out, in order. */
@@ -253,9 +278,6 @@ export class ConsensusEngine {
     this.#lockedRound = locked ? resume.lockedRound : -1;
     this.#validValue = valid ? resume.validBlockHash : null;
     this.#validRound = valid ? resume.validRound : -1;
-    this.#restoredPol = valid
-      ? { round: resume.validRound, blockHash: resume.validBlockHash! }
-      : null;
     this.#proposals = new Map();
     this.#validity = new Map();
     this.#validationAsked = new Set();
@@ -276,6 +298,11 @@ export class ConsensusEngine {
     const round = resume === undefined
       ? 0
       : Math.max(0, resume.round, this.#lockedRound + 1, this.#validRound + 1);
+    this.#round = round;
+    // Counted as received (they are only of rounds before `round`); #startRound gossips them.
+    for (const vote of resume?.polPrevotes ?? []) {
+      if (vote.type === "prevote") this.#onVote(vote);
+    }
     if (this.#validValue !== null) this.#askValidity(round, this.#validValue);
     if (this.#lockedValue !== null) this.#askValidity(round, this.#lockedValue);
     this.#startRound(round);
@@ -300,6 +327,10 @@ export class ConsensusEngine {
     this.#round = round;
     this.#step = "propose";
     this.#emit({ type: "newRound", height: this.#height, round });
+    // Every round we hold a valid value (a round ended without a decision, or we
+    // resumed after a restart), peers may miss its prevote quorum: re-gossip it,
+    // before our re-proposal if we propose it now.
+    this.#gossipProofOfLock();
     if (this.#isMyTurn(round)) {
       if (this.#validValue !== null) {
         this.#propose(round, this.#validValue, this.#validRound);
@@ -386,11 +417,24 @@ export class ConsensusEngine {
     this.#emit({ type: "broadcastVote", vote });
   }
 
+  /** Emits `gossipVotes` with the prevote quorum of our valid value, if we hold one. */
+  #gossipProofOfLock(): void {
+    const pol = this.getProofOfLock();
+    if (pol !== null && pol.prevotes.length > 0) {
+      this.#emit({ type: "gossipVotes", votes: pol.prevotes });
+    }
+  }
+
   #rebroadcastMs(): number {
     return this.#opts.timeouts.rebroadcastMs ?? 2 * this.#opts.timeouts.proposeMs;
   }
 
-  /** Resends what peers may have lost: our proposal and votes of this round, the last commit. */
+  /**
+   * Resends what peers may have lost: our proposal and votes of this round,
+   * the proof-of-lock of our valid value (a peer that connects after the
+   * round began, e.g. restarted, missed the round-start gossip, and a stalled
+   * round may not end without it), the last commit.
+   */
   #rebroadcast(): void {
     const me = this.#me;
     const proposal = this.#proposals.get(this.#round);
@@ -403,6 +447,7 @@ export class ConsensusEngine {
         if (vote !== undefined) this.#emit({ type: "broadcastVote", vote });
       }
     }
+    this.#gossipProofOfLock();
     for (const vote of this.#lastCommit) this.#emit({ type: "broadcastVote", vote });
   }
 
@@ -549,15 +594,12 @@ export class ConsensusEngine {
   }
 
   /**
-   * +2/3 prevotes for `v` in `round` were seen: counted now, or (after a
-   * restart) remembered with the restored valid value, which this node set
-   * only on seeing that quorum. Lets a restarted voter accept the re-proposal
-   * of its valid value even when no one re-sends the old prevotes.
+   * +2/3 prevotes for `v` in `round` were counted: received, or restored with
+   * the lock after a restart (`EngineResume.polPrevotes`), or re-gossiped by
+   * a peer holding `v` as its valid value.
    */
   #hasPolFor(round: number, v: string): boolean {
-    if (this.#voteSet("prevote", round).hasTwoThirdsFor(v)) return true;
-    const pol = this.#restoredPol;
-    return pol !== null && pol.round === round && pol.blockHash === v;
+    return this.#voteSet("prevote", round).hasTwoThirdsFor(v);
   }
 
   #roundsAbove(round: number): number[] {

@@ -69,6 +69,12 @@ Deno.test("engine: a lock restored at start makes the voter prevote only the loc
   assert.equal(st.lockedBlockHash, A);
   assert.equal(st.lockedRound, 0);
 
+  // The prevotes behind the lock, persisted with it.
+  const pol = e1.getProofOfLock();
+  assert.equal(pol?.round, 0);
+  assert.equal(pol?.blockHash, A);
+  assert.equal(pol?.prevotes.length, 3);
+
   // After the restart: a fresh engine resumed with the persisted lock.
   const resume: EngineResume = {
     round: 1,
@@ -76,6 +82,7 @@ Deno.test("engine: a lock restored at start makes the voter prevote only the loc
     lockedRound: st.lockedRound,
     validBlockHash: st.validBlockHash,
     validRound: st.validRound,
+    polPrevotes: pol!.prevotes,
   };
   const e2 = engineOf(me);
   const started = e2.handle({
@@ -90,6 +97,10 @@ Deno.test("engine: a lock restored at start makes the voter prevote only the loc
   assert.equal(e2.status.lockedRound, 0);
   // The locked block is checked again so it can be re-proposed / prevoted.
   assert.ok(started.some((a) => a.type === "validateProposal" && a.blockHash === A));
+  // Its proof-of-lock is counted and gossiped again.
+  assert.deepEqual(e2.getProofOfLock()?.prevotes, pol!.prevotes);
+  const gossiped = started.flatMap((a) => a.type === "gossipVotes" ? a.votes : []);
+  assert.deepEqual(gossiped, pol!.prevotes);
 
   // Round >= 1 with another block B proposed: prevote nil (locked on A).
   const r = otherRound(me, 1);
@@ -138,6 +149,7 @@ Deno.test("engine: a resumed proposer re-proposes its valid value with polRound,
   }
   assert.ok(me >= 0);
   const e = engineOf(me);
+  const polPrevotes = [0, 1, 2, 3].filter((i) => i !== me).map((i) => vote(i, "prevote", r - 1, A));
   const actions = e.handle({
     type: "start",
     height: 1,
@@ -149,6 +161,7 @@ Deno.test("engine: a resumed proposer re-proposes its valid value with polRound,
       lockedRound: r - 1,
       validBlockHash: A,
       validRound: r - 1,
+      polPrevotes,
     },
   });
   assert.equal(e.status.round, r);
@@ -157,6 +170,105 @@ Deno.test("engine: a resumed proposer re-proposes its valid value with polRound,
   assert.equal(proposals[0]!.blockHash, A);
   assert.equal(proposals[0]!.polRound, r - 1);
   assert.ok(!actions.some((a) => a.type === "buildProposal"));
+  // The proof-of-lock goes out right before the re-proposal.
+  const gossip = actions.findIndex((a) => a.type === "gossipVotes");
+  const proposal = actions.findIndex((a) => a.type === "broadcastProposal");
+  assert.ok(gossip >= 0 && gossip < proposal, "POL prevotes gossiped before the proposal");
+});
+
+Deno.test("engine: a resumed locked proposer's POL prevotes let a fresh unlocked voter accept its re-proposal", () => {
+  // The locked validator `me` proposes round r; it locked on A in round r - 1 with
+  // validators x and y. `other` restarted too: a fresh engine, no votes in memory.
+  let me = -1;
+  let r = -1;
+  for (let round = 1; round < 20 && me < 0; round++) {
+    const p = proposerIndex(round);
+    if (proposerIndex(round - 1) !== p) [me, r] = [p, round];
+  }
+  assert.ok(me >= 0);
+  const [x, y, other] = [0, 1, 2, 3].filter((i) => i !== me) as [number, number, number];
+  const polPrevotes = [me, x, y].map((i) => vote(i, "prevote", r - 1, A));
+  const locked = engineOf(me);
+  const out = locked.handle({
+    type: "start",
+    height: 1,
+    prevHash: GENESIS_HASH,
+    validators: set,
+    resume: {
+      round: r,
+      lockedBlockHash: A,
+      lockedRound: r - 1,
+      validBlockHash: A,
+      validRound: r - 1,
+      polPrevotes,
+    },
+  });
+  const gossiped = out.flatMap((a) => a.type === "gossipVotes" ? a.votes : []);
+  const proposal = out.flatMap((a) => a.type === "broadcastProposal" ? [a.proposal] : [])[0]!;
+  assert.equal(proposal.polRound, r - 1);
+  assert.equal(gossiped.length, 3);
+
+  const fresh = engineOf(other);
+  fresh.handle({
+    type: "start",
+    height: 1,
+    prevHash: GENESIS_HASH,
+    validators: set,
+    resume: {
+      round: r,
+      lockedBlockHash: null,
+      lockedRound: -1,
+      validBlockHash: null,
+      validRound: -1,
+    },
+  });
+  assert.equal(fresh.status.round, r);
+  // The re-proposal alone (polRound r - 1, no prevote quorum seen): no prevote yet.
+  const before = [
+    ...fresh.handle({ type: "proposal", proposal }),
+    ...fresh.handle({ type: "proposalValidity", height: 1, blockHash: A, valid: true }),
+  ];
+  assert.deepEqual(myVotes(before, other), []);
+  // The gossiped POL prevotes of the older round are counted: it prevotes A.
+  const after = gossiped.flatMap((v) => fresh.handle({ type: "vote", vote: v }));
+  assert.deepEqual(myVotes(after, other).map((v) => [v.type, v.round, v.blockHash]), [
+    ["prevote", r, A],
+  ]);
+  // The locked proposer (its block valid) prevotes A, then counts the fresh voter's
+  // prevote and x's: +2/3 prevotes for A in round r, it precommits A.
+  const lockedOut = [
+    ...locked.handle({ type: "proposalValidity", height: 1, blockHash: A, valid: true }),
+    ...myVotes(after, other).flatMap((v) => locked.handle({ type: "vote", vote: v })),
+    ...locked.handle({ type: "vote", vote: vote(x, "prevote", r, A) }),
+  ];
+  assert.deepEqual(myVotes(lockedOut, me).map((v) => [v.type, v.round, v.blockHash]), [
+    ["prevote", r, A],
+    ["precommit", r, A],
+  ]);
+});
+
+Deno.test("engine: the POL prevotes are gossiped again at each round start and rebroadcast while a valid value is held", () => {
+  const me = keys.findIndex((_, i) => proposerIndex(0) !== i);
+  const e = engineOf(me);
+  e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set });
+  propose(e, 0, A);
+  const others = [0, 1, 2, 3].filter((i) => i !== me);
+  for (const i of others.slice(0, 2)) e.handle({ type: "vote", vote: vote(i, "prevote", 0, A) });
+  assert.equal(e.status.validBlockHash, A);
+  // No decision in round 0 (precommits of the others are nil): the round times out.
+  for (const i of others) e.handle({ type: "vote", vote: vote(i, "precommit", 0, null) });
+  const next = e.handle({ type: "timeout", step: "precommit", height: 1, round: 0 });
+  assert.equal(e.status.round, 1);
+  const gossips = next.filter((a) => a.type === "gossipVotes");
+  assert.equal(gossips.length, 1);
+  assert.deepEqual(
+    gossips[0]!.type === "gossipVotes" && gossips[0]!.votes.map((v) => [v.round, v.blockHash]),
+    [[0, A], [0, A], [0, A]],
+  );
+  // A stalled round's rebroadcast (bounded by its period) sends them again, for peers
+  // that connected after the round began.
+  const again = e.handle({ type: "timeout", step: "rebroadcast", height: 1, round: 1 });
+  assert.equal(again.filter((a) => a.type === "gossipVotes").length, 1);
 });
 
 Deno.test("engine: a start without resume (next height) clears the lock", () => {
@@ -183,11 +295,18 @@ Deno.test("engine: a resumed single validator re-proposes its locked block and c
     height: 1,
     prevHash: GENESIS_HASH,
     validators: solo,
-    resume: { round: 1, lockedBlockHash: A, lockedRound: 0, validBlockHash: A, validRound: 0 },
+    resume: {
+      round: 1,
+      lockedBlockHash: A,
+      lockedRound: 0,
+      validBlockHash: A,
+      validRound: 0,
+      polPrevotes: [vote(0, "prevote", 0, A)],
+    },
   });
   const proposal = actions.find((a) => a.type === "broadcastProposal");
   assert.ok(proposal?.type === "broadcastProposal" && proposal.proposal.polRound === 0);
-  // The old round-0 prevotes are gone; the remembered quorum lets it prevote A again.
+  // Its own round-0 prevote, restored as the proof-of-lock, lets it prevote A again.
   const out = e.handle({ type: "proposalValidity", height: 1, blockHash: A, valid: true });
   const commit = out.find((a) => a.type === "commit");
   assert.ok(commit?.type === "commit" && commit.blockHash === A && commit.round === 1);

@@ -321,3 +321,24 @@ export function verifyCommit(
     fail(`carries ${votes.totalPower} of ${set.totalPower} voting power, not more than 2/3`);
   }
 }
+
+/**
+ * True when `prevotes` are prevotes of one voter each, of `height` and
+ * `round`, for `blockHash`, with > 2/3 of the power of `set`: a proof-of-lock
+ * (POL) that `blockHash` may be re-proposed with `polRound = round`.
+ * Signatures are verified by the caller.
+ */
+export function isProofOfLock(
+  set: ValidatorSet,
+  networkId: number,
+  height: number,
+  round: number,
+  blockHash: string,
+  prevotes: readonly Vote[],
+): boolean {
+  const votes = new VoteSet(networkId, height, round, "prevote", set);
+  for (const v of prevotes) {
+    if (v.blockHash !== blockHash || votes.add(v).status !== "added") return false;
+  }
+  return votes.hasTwoThirdsFor(blockHash);
+}

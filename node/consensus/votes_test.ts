@@ -3,7 +3,14 @@ import { makeKeys, makeSet } from "../../tests/consensus_sim.ts";
 import { sign } from "../crypto/ed25519.ts";
 import { verifyNoble } from "../crypto/ed25519.ts";
 import { isAboveOneThird, isAboveTwoThirds } from "./validator_set.ts";
-import { getVoteVerifyItem, signVote, verifyCommit, type Vote, VoteSet } from "./votes.ts";
+import {
+  getVoteVerifyItem,
+  isProofOfLock,
+  signVote,
+  verifyCommit,
+  type Vote,
+  VoteSet,
+} from "./votes.ts";
 
 const keys = makeKeys(4);
 const A = "aa".repeat(32);
@@ -104,5 +111,20 @@ Deno.test("verifyCommit accepts > 2/3 precommits and rejects less or mixed", () 
         precommits: [...pcs.slice(0, 2), vote(3, B, "precommit")],
       }),
     /another block/,
+  );
+});
+
+Deno.test("isProofOfLock: +2/3 prevotes of one round for the block, one per voter", () => {
+  const set = makeSet(keys, [1, 1, 1, 1]);
+  const pol = [vote(0, A), vote(1, A), vote(2, A)];
+  assert.equal(isProofOfLock(set, 7, 5, 0, A, pol), true);
+  assert.equal(isProofOfLock(set, 7, 5, 0, A, pol.slice(0, 2)), false, "2 of 4 is not +2/3");
+  assert.equal(isProofOfLock(set, 7, 5, 0, B, pol), false, "another block");
+  assert.equal(isProofOfLock(set, 7, 5, 1, A, pol), false, "another round");
+  assert.equal(isProofOfLock(set, 7, 6, 0, A, pol), false, "another height");
+  assert.equal(isProofOfLock(set, 7, 5, 0, A, [vote(0, A), vote(0, A), vote(1, A)]), false);
+  assert.equal(
+    isProofOfLock(set, 7, 5, 0, A, [...pol.slice(0, 2), vote(2, A, "precommit")]),
+    false,
   );
 });

@@ -24,14 +24,18 @@ import {
   type DuplicateVoteEvidence,
   getProposalVerifyItem,
   getVoteVerifyItem,
+  isProofOfLock,
   type Proposal,
   type Vote,
 } from "../consensus/votes.ts";
+import type { ValidatorSet } from "../consensus/validator_set.ts";
 import { fromHex } from "../crypto/hex.ts";
 import { computeBlockSigningBytes } from "../chain/block.ts";
 import { createNetworkMetrics, type NetworkMetrics } from "../metrics/network_metrics.ts";
 import type { Verdict } from "../p2p/p2p_node.ts";
 import {
+  compactPolPrevotes,
+  expandPolPrevotes,
   getLastSignedRound,
   loadLockedBlock,
   loadSignedRecord,
@@ -46,19 +50,6 @@ import { FAULT_RETRY_MS, type GridNode } from "./grid_node.ts";
 import { NodeNetwork } from "./network.ts";
 import { syncFromPeers } from "./sync.ts";
 import type { BlockWithCommit } from "./wire_messages.ts";
-
-/**
- * Whether a validator in a network resumes its persisted Tendermint lock after
- * a restart. Off: the 4-validator crash test (tests/ops_network_crash_e2e_test.ts,
- * in CI beside other tests) deadlocked with two validators locked on a block
- * whose proof-of-lock prevotes no live node still held (the prevoter had been
- * restarted, and restored locks do not carry the prevotes), so the two
- * unlocked validators could never accept its re-proposal (round 22, no
- * progress for 60 s). Restoring the lock needs the +2/3 prevotes persisted with
- * it and re-gossiped on resume. Until then a restarted validator starts
- * unlocked (it still never signs twice in a round: the signing record).
- */
-export const RESTORE_LOCK_IN_NETWORK = false;
 
 /** A block the node holds for the current or next height. */
 interface HeldBlock {
@@ -126,6 +117,15 @@ export class ConsensusDriver {
     const lock = signed !== null && signed.height === node.head.header.height + 1
       ? signed.lock
       : undefined;
+    if (lock?.polPrevotes !== undefined) {
+      // Our own KV, but the proof is gossiped to peers and decides the resume: check it.
+      const votes = expandPolPrevotes(signed!, node.head.header.networkId);
+      const ok = await node.verifier.verifyBatch(votes.map(getVoteVerifyItem));
+      if (ok.some((v) => !v)) {
+        node.log.warn("consensus.lock_proof_invalid", { height: signed!.height });
+        delete lock.polPrevotes;
+      }
+    }
     const lockedHash = lock?.validBlockHash ?? lock?.lockedBlockHash ?? null;
     const lockedBlock = lockedHash === null
       ? null
@@ -229,34 +229,55 @@ export class ConsensusDriver {
     }
     this.#missing.clear();
     const height = head.header.height + 1;
-    const resume = this.#computeResume(height);
+    const validators = this.node.getValidatorSet();
+    const resume = this.#computeResume(height, validators);
     this.#feed({
       type: "start",
       height,
       prevHash: head.hash,
-      validators: this.node.getValidatorSet(),
+      validators,
       ...(resume === null ? {} : { resume }),
     });
   }
 
   /**
    * After a restart in the middle of `height` (the signing record is of it):
-   * the persisted lock, and the round after the last one signed.
+   * the persisted lock with the prevotes that justify it, and the round after
+   * the last one signed. A lock is restored only with its proof-of-lock (the
+   * +2/3 prevotes for the valid value): the engine re-gossips them so peers
+   * that lost them can accept the value's re-proposal. Without the proof (a
+   * record written before proofs were kept) peers might never be shown one,
+   * and two such locked voters of four stall the height for good.
    */
-  #computeResume(height: number): EngineResume | null {
+  #computeResume(height: number, validators: ValidatorSet): EngineResume | null {
     const rec = this.#signed;
     if (rec.height !== height) return null;
     let lock = rec.lock;
     const lockBlock = lock?.validBlockHash ?? lock?.lockedBlockHash ?? null;
+    const networkId = this.node.head.header.networkId;
+    const polPrevotes = expandPolPrevotes(rec, networkId);
     if (lockBlock !== null && !this.#blocks.has(lockBlock) && this.network === null) {
       // Without p2p our votes never left the node: no one can have seen the lock,
       // and no one could hand us its lost block, so it is released.
       this.node.log.warn("consensus.lock_released", { height, locked_block_hash: lockBlock });
       lock = undefined;
-    }
-    if (lockBlock !== null && this.network !== null && !RESTORE_LOCK_IN_NETWORK) {
-      // Not yet safe for liveness: see RESTORE_LOCK_IN_NETWORK.
-      this.node.log.warn("consensus.lock_not_restored", { height, locked_block_hash: lockBlock });
+    } else if (
+      lock !== undefined && lockBlock !== null &&
+      (lock.validBlockHash === null ||
+        !isProofOfLock(
+          validators,
+          networkId,
+          height,
+          lock.validRound,
+          lock.validBlockHash,
+          polPrevotes,
+        ))
+    ) {
+      this.node.log.warn("consensus.lock_not_restored", {
+        height,
+        locked_block_hash: lockBlock,
+        reason: "no proof-of-lock prevotes in the signing record",
+      });
       lock = undefined;
     }
     const resume: EngineResume = {
@@ -265,12 +286,15 @@ export class ConsensusDriver {
       lockedRound: lock?.lockedRound ?? -1,
       validBlockHash: lock?.validBlockHash ?? null,
       validRound: lock?.validRound ?? -1,
+      ...(lock === undefined ? {} : { polPrevotes }),
     };
     this.node.log.info("consensus.resumed", {
       height,
       round: resume.round,
       locked_block_hash: resume.lockedBlockHash ?? "",
       locked_round: resume.lockedRound,
+      valid_round: resume.validRound,
+      pol_prevotes: resume.polPrevotes?.length ?? 0,
     });
     return resume;
   }
@@ -308,6 +332,16 @@ export class ConsensusDriver {
         break;
       case "broadcastVote":
         void this.#broadcastVote(a.vote);
+        break;
+      case "gossipVotes":
+        // Votes already signed and counted (the proof-of-lock of our valid value):
+        // relayed as they are, so no signing-record check.
+        this.node.log.debug("consensus.pol_gossiped", {
+          height: a.votes[0]?.height ?? -1,
+          round: a.votes[0]?.round ?? -1,
+          votes: a.votes.length,
+        });
+        for (const vote of a.votes) this.network?.publishVote(vote);
         break;
       case "scheduleTimeout": {
         const t = setTimeout(() => {
@@ -463,15 +497,18 @@ export class ConsensusDriver {
       if (rec.entries.some((e) => e.round > round)) return false;
     }
     const entry: SignedEntry = { round, step, blockHash: hash };
-    // The engine's lock goes with the record, so the lock a precommit creates
-    // is durable before that precommit leaves the node.
+    // The engine's lock and the prevotes that justify it go with the record (one
+    // write), so the lock a precommit creates is durable, with its proof, before
+    // that precommit leaves the node.
     const st = this.#engine.status;
+    const pol = this.#engine.getProofOfLock();
     const lock = st.height === height
       ? {
         lockedBlockHash: st.lockedBlockHash,
         lockedRound: st.lockedRound,
         validBlockHash: st.validBlockHash,
         validRound: st.validRound,
+        ...(pol === null ? {} : { polPrevotes: compactPolPrevotes(pol.prevotes) }),
       }
       : undefined;
     const entries = rec.height === height ? [...rec.entries, entry] : [entry];

@@ -4,13 +4,17 @@
  * (double signing is slashable). Written before each broadcast.
  *
  * The same record carries the Tendermint lock (locked and valid block and
- * round) as it stood when the record was written, so the lock created by a
- * precommit is durable before that precommit leaves the node. The locked
+ * round) as it stood when the record was written, with the signed prevotes
+ * that justify the valid value (its proof-of-lock), so the lock created by a
+ * precommit and its proof are durable, in one write, before that precommit
+ * leaves the node. A restarted validator re-gossips the proof: peers that lost
+ * those prevotes in a crash could not accept the re-proposal otherwise. The locked
  * block itself is kept apart (`saveLockedBlock`), so a restarted proposer can
  * re-propose it; it is only needed for liveness, never for safety.
  */
 import type { Block } from "../chain/block.ts";
 import { computeBlockHash } from "../chain/block.ts";
+import type { Vote } from "../consensus/votes.ts";
 import { joinChunks, KvBatch, splitChunks } from "./kv_batch.ts";
 import { CHUNK_BYTES, kvKey } from "./kv_layout.ts";
 
@@ -21,12 +25,25 @@ export interface SignedEntry {
   blockHash: string | null;
 }
 
+/** One prevote of a proof-of-lock; its type, height, round and block are the record's. */
+export interface PolSignature {
+  /** Voter's public key, hex. */
+  validator: string;
+  /** The voter's signature of its prevote, hex. */
+  signature: string;
+}
+
 /** The engine's lock and valid value at `SignedRecord.height` (-1 / null = none). */
 export interface LockRecord {
   lockedBlockHash: string | null;
   lockedRound: number;
   validBlockHash: string | null;
   validRound: number;
+  /**
+   * The prevotes for `validBlockHash` in `validRound` (> 2/3 of the power when
+   * written), compact: about 200 bytes a voter. Absent in records written before it.
+   */
+  polPrevotes?: PolSignature[];
 }
 
 /** Everything signed at `height` (older heights are forgotten). */
@@ -35,6 +52,30 @@ export interface SignedRecord {
   entries: SignedEntry[];
   /** The lock at `height` when the record was written; absent in records written before it. */
   lock?: LockRecord;
+}
+
+/** The compact form of proof-of-lock prevotes, as kept in a {@link LockRecord}. */
+export function compactPolPrevotes(prevotes: readonly Vote[]): PolSignature[] {
+  return prevotes.map((v) => ({ validator: v.validator, signature: v.signature }));
+}
+
+/**
+ * The proof-of-lock prevotes of a record, rebuilt as signed votes (their
+ * signatures still to be verified by the caller); empty without a valid
+ * value or a proof.
+ */
+export function expandPolPrevotes(record: SignedRecord, networkId: number): Vote[] {
+  const lock = record.lock;
+  if (lock === undefined || lock.validBlockHash === null || lock.validRound < 0) return [];
+  return (lock.polPrevotes ?? []).map((p) => ({
+    type: "prevote",
+    networkId,
+    height: record.height,
+    round: lock.validRound,
+    blockHash: lock.validBlockHash,
+    validator: p.validator,
+    signature: p.signature,
+  }));
 }
 
 /** Where the locked block's chunks are. */
