@@ -22,6 +22,7 @@ import {
   type BlockView,
   compareChains,
   createRandom,
+  describeNetwork,
   FinalityWatch,
   getJson,
   getStatus,
@@ -225,7 +226,9 @@ Deno.test({
           async () => ((await getStatus(net.url(victim)))?.height ?? -1) >= target,
           45_000,
           `node ${victim} catching up to ${target} after kill ${kill}`,
-        );
+        ).catch(async (e) => {
+          throw new Error(`${(e as Error).message}\n${await describeNetwork(net, victim)}`);
+        });
         catchUpMs.push(Date.now() - t0);
       }
 

@@ -268,3 +268,30 @@ export async function compareChains(
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * What a stalled multi-node test should print: every running member's height,
+ * round, step, lock and peers, and the last warnings/consensus lines of
+ * member `focus`'s log (so a deadlock can be told from slowness).
+ */
+export async function describeNetwork(net: ProcessNetwork, focus: number): Promise<string> {
+  const lines: string[] = [];
+  for (const m of net.members) {
+    if (m.proc === null) {
+      lines.push(`node ${m.index}: down`);
+      continue;
+    }
+    const s = await getStatus(m.proc.baseUrl) as
+      | (StatusView & { peers?: number; consensus?: unknown })
+      | null;
+    lines.push(
+      `node ${m.index}: height ${s?.height ?? "?"} peers ${s?.peers ?? "?"} consensus ${
+        JSON.stringify(s?.consensus ?? null)
+      }`,
+    );
+  }
+  const log = net.members[focus]?.proc?.lines ?? [];
+  const interesting = log.filter((l) => /"level":"(warn|error)"|consensus\.|sync\./.test(l));
+  lines.push(`last log lines of node ${focus}:`, ...interesting.slice(-40));
+  return lines.join("\n");
+}

@@ -18,6 +18,7 @@ import { startTestNode, TEST_PASSPHRASE, testConfigToml, waitFor } from "./helpe
 import {
   type BlockView,
   compareChains,
+  describeNetwork,
   getJson,
   getStatus,
   startProcessNetwork,
@@ -131,10 +132,8 @@ Deno.test({
         // Generous: under the full parallel suite a cold child process is slow.
         90_000,
         "resynced node caught up",
-      ).catch((e) => {
-        // Say why: the resynced node's own log (sync, peers, errors).
-        const tail = victim.proc?.lines.filter((l) => !l.includes('"level":"debug"')).slice(-60);
-        throw new Error(`${e}; target ${target}; log of the resynced node:\n${tail?.join("\n")}`);
+      ).catch(async (e) => {
+        throw new Error(`${e}; target ${target}\n${await describeNetwork(net, 3)}`);
       });
       const urls = [0, 1, 2, 3].map((i) => net.url(i));
       await compareChains(urls, target);

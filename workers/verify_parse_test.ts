@@ -100,3 +100,31 @@ Deno.test("VerifyPool.parseAndVerify splits over the workers and keeps the item 
   }
   await assert.rejects(() => pool.parseAndVerify([1]), { code: "CLOSED" });
 });
+
+Deno.test("VerifyPool: urgent parse jobs, then signature batches, then bulk parse jobs", async () => {
+  const pool = new VerifyPool({ workers: 1, maxJobItems: 256, maxJobsPerWorker: 1 });
+  try {
+    const items = rawItems(40);
+    const done: string[] = [];
+    const track = <T>(name: string, p: Promise<T>) => p.then((v) => (done.push(name), v));
+    // The first job occupies the only worker; the others queue behind it.
+    const running = track("running", pool.parseAndVerify(items));
+    const bulk = track("bulk", pool.parseAndVerify(items));
+    const tx = parseTransaction(items[0]);
+    const sigs = track(
+      "signatures",
+      pool.verifyBatch([{
+        publicKey: tx.publicKey,
+        message: tx.signedBytes,
+        signature: tx.signature,
+      }]),
+    );
+    const urgent = track("urgent", pool.parseAndVerify(items.slice(0, 5), { urgent: true }));
+    const [, , [ok], u] = await Promise.all([running, bulk, sigs, urgent]);
+    assert.equal(ok, true);
+    assert.deepEqual(summary(u), await expectedOf(items.slice(0, 5)));
+    assert.deepEqual(done, ["running", "urgent", "signatures", "bulk"]);
+  } finally {
+    pool.close();
+  }
+});

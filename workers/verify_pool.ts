@@ -110,7 +110,8 @@ export class VerifyPool implements SignatureVerifier {
   #head = 0;
   /** Jobs to resend first (after a worker failure). */
   #retry: Job[] = [];
-  /** Parse jobs not sent yet. */
+  /** Parse jobs not sent yet: urgent ones (a proposal under validation), then the rest. */
+  #urgentParseQueue: ParseJob[] = [];
   #parseQueue: ParseJob[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #nextJobId = 1;
@@ -159,8 +160,16 @@ export class VerifyPool implements SignatureVerifier {
    * does neither. The work is split over the workers. One result per item,
    * in order: the parsed transaction and whether its signature is valid
    * (the same verdict as {@link verifyBatch}), or the parse error.
+   *
+   * Jobs are sent in this order: retries, `urgent` parse jobs (a proposal
+   * whose round is running), signature batches ({@link verifyBatch}: votes,
+   * block signatures), then other parse jobs (gossip and API transactions),
+   * so bulk transactions never hold up a round.
    */
-  parseAndVerify(items: readonly unknown[]): Promise<ParsedItem[]> {
+  parseAndVerify(
+    items: readonly unknown[],
+    opts: { urgent?: boolean } = {},
+  ): Promise<ParsedItem[]> {
     if (this.#closed) {
       return Promise.reject(new VerifyPoolError("CLOSED", "Verify pool is closed"));
     }
@@ -170,10 +179,11 @@ export class VerifyPool implements SignatureVerifier {
       Math.min(this.maxJobItems, Math.ceil(items.length / this.workerCount)),
     );
     const parts: Promise<ParsedItem[]>[] = [];
+    const queue = opts.urgent ? this.#urgentParseQueue : this.#parseQueue;
     for (let at = 0; at < items.length; at += size) {
       parts.push(
         new Promise<ParsedItem[]>((resolve, reject) => {
-          this.#parseQueue.push({
+          queue.push({
             kind: "parse",
             id: this.#nextJobId++,
             items: items.slice(at, at + size),
@@ -201,7 +211,8 @@ export class VerifyPool implements SignatureVerifier {
       w.jobs.clear();
     }
     for (const job of this.#retry) this.#failJob(job, error);
-    for (const job of this.#parseQueue) this.#failJob(job, error);
+    for (const job of [...this.#urgentParseQueue, ...this.#parseQueue]) this.#failJob(job, error);
+    this.#urgentParseQueue = [];
     this.#parseQueue = [];
     for (let i = this.#head; i < this.#buffer.length; i++) this.#failSlot(this.#buffer[i]!, error);
     this.#buffer = [];
@@ -227,7 +238,7 @@ export class VerifyPool implements SignatureVerifier {
     return pw;
   }
 
-  /** Sends jobs while workers have room: retries first, then the buffer. */
+  /** Sends jobs while workers have room, in the order of {@link parseAndVerify}. */
   #dispatch(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -235,7 +246,8 @@ export class VerifyPool implements SignatureVerifier {
     for (;;) {
       const target = this.#leastLoadedWorker();
       if (!target) break;
-      let job = this.#retry.shift() ?? this.#parseQueue.shift();
+      let job: Job | undefined = this.#retry.shift() ?? this.#urgentParseQueue.shift();
+      if (!job && this.queuedItems === 0) job = this.#parseQueue.shift();
       if (!job) {
         const available = this.queuedItems;
         if (available === 0) break;

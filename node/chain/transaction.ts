@@ -165,3 +165,55 @@ export function toSignedTxJson(tx: Tx): SignedTxJson {
 export function signTransaction(body: TxBody, sign: (bytes: Uint8Array) => Uint8Array): Tx {
   return parseTransaction({ body, signature: toHex(sign(computeSignedBytes(body))) });
 }
+
+/**
+ * Whether `input` (a transaction in wire form, e.g. from a proposed block) is
+ * exactly the wire form of the already parsed `tx`, so that
+ * `parseTransaction(input)` would return `tx`'s body, signature, signed bytes
+ * and id. `signatureHex` is `toHex(tx.signature)`. Checks the exact value:
+ * only the keys `body` and `signature`, the same signature text, and a body
+ * equal to `tx.body` field by field (same keys, same types, `Object.is` on
+ * numbers), so a held signature paired with any other body never matches.
+ * Lets a validator reuse a transaction it parsed and verified before,
+ * without parsing again.
+ *
+ * @example
+ * ```ts
+ * const tx = parseTransaction(wire);
+ * isWireFormOf(wire, tx, toHex(tx.signature)); // true
+ * ```
+ */
+export function isWireFormOf(input: unknown, tx: Tx, signatureHex: string): boolean {
+  if (!isPlainObject(input)) return false;
+  const wire = input as Record<string, unknown>;
+  if (Object.keys(wire).length !== 2 || !Object.hasOwn(wire, "body")) return false;
+  if (!Object.hasOwn(wire, "signature")) return false;
+  return wire.signature === signatureHex && isSameJsonValue(tx.body, wire.body);
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** Structural equality of a parsed (JSON-like) value `a` with an untrusted value `b`. */
+function isSameJsonValue(a: unknown, b: unknown): boolean {
+  if (typeof a !== "object" || a === null) return Object.is(a, b);
+  if (typeof b !== "object" || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || Object.getPrototypeOf(b) !== Array.prototype) return false;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (!Object.hasOwn(b, i) || !isSameJsonValue(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (!isPlainObject(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (Object.keys(y).length !== keys.length) return false;
+  for (const k of keys) {
+    if (!Object.hasOwn(y, k) || !isSameJsonValue(x[k], y[k])) return false;
+  }
+  return true;
+}

@@ -7,6 +7,7 @@
  */
 import { ChainError } from "../chain/errors.ts";
 import type { Tx } from "../chain/transaction.ts";
+import { toHex } from "../crypto/hex.ts";
 
 export interface MempoolOptions {
   maxTransactions: number;
@@ -17,6 +18,8 @@ export interface MempoolOptions {
 interface Entry {
   tx: Tx;
   seq: number;
+  /** Lowercase hex of the signature, as in the wire form. */
+  signatureHex: string;
 }
 
 /** Account facts admission needs, from committed state. */
@@ -27,6 +30,13 @@ export interface SenderState {
 
 export class Mempool {
   private readonly byId = new Map<string, Entry>();
+  /**
+   * By signature hex, for matching a proposed block's wire transactions
+   * without parsing them. The first holder of a signature keeps the slot (two
+   * valid transactions sharing one only happen with degenerate keys; a miss
+   * only costs a parse).
+   */
+  private readonly bySignature = new Map<string, Entry>();
   private readonly bySender = new Map<string, Map<number, Entry>>();
   /** Sum of `spendOf` over each sender's queue, kept up to date so admission is O(1). */
   private readonly spendBySender = new Map<string, number>();
@@ -49,6 +59,15 @@ export class Mempool {
 
   get(id: string): Tx | undefined {
     return this.byId.get(id)?.tx;
+  }
+
+  /**
+   * A pending transaction with this signature (lowercase hex, as on the
+   * wire), if any. Only an index: the caller must still check that the body
+   * is the one signed (see `isWireFormOf` in node/chain/transaction.ts).
+   */
+  getBySignatureHex(signatureHex: string): Tx | undefined {
+    return this.bySignature.get(signatureHex)?.tx;
   }
 
   /** The nonce a new transaction of `sender` should use: after its queued ones. */
@@ -117,8 +136,9 @@ export class Mempool {
       }
       this.remove(cheapest.tx.id);
     }
-    const entry = { tx, seq: this.seq++ };
+    const entry = { tx, seq: this.seq++, signatureHex: toHex(tx.signature) };
     this.byId.set(tx.id, entry);
+    if (!this.bySignature.has(entry.signatureHex)) this.bySignature.set(entry.signatureHex, entry);
     let q = this.bySender.get(tx.sender);
     if (!q) this.bySender.set(tx.sender, q = new Map());
     q.set(nonce, entry);
@@ -140,6 +160,7 @@ export class Mempool {
     const e = this.byId.get(id);
     if (!e) return;
     this.byId.delete(id);
+    if (this.bySignature.get(e.signatureHex) === e) this.bySignature.delete(e.signatureHex);
     const q = this.bySender.get(e.tx.sender);
     q?.delete(e.tx.body.nonce);
     if (q?.size === 0) {

@@ -9,7 +9,7 @@ import { type Block, computeBlockHash, computeBlockSigningBytes } from "../chain
 import { buildBlock } from "../chain/build_block.ts";
 import { ChainError } from "../chain/errors.ts";
 import { getAccount, type MemoryState, type StateChange, stateKey } from "../chain/state.ts";
-import { parseTransaction, toSignedTxJson, type Tx } from "../chain/transaction.ts";
+import { isWireFormOf, parseTransaction, toSignedTxJson, type Tx } from "../chain/transaction.ts";
 import { processBlock } from "../chain/transition.ts";
 import type { ChainParams } from "../chain/params.ts";
 import {
@@ -25,7 +25,9 @@ import { type Commit, getVoteVerifyItem, verifyCommit } from "../consensus/votes
 import type { SignatureVerifier, VerifyItem } from "../crypto/ed25519.ts";
 import { fromHex, toHex } from "../crypto/hex.ts";
 import type { Mempool } from "../mempool/mempool.ts";
+import { VerifiedTxCache } from "../mempool/verified_tx_cache.ts";
 import type { Miner } from "../../workers/mine_pool.ts";
+import type { ParsedItem } from "../../workers/verify_protocol.ts";
 import type { MarketRuntime } from "./market_runtime.ts";
 import type { Wallet } from "./wallet.ts";
 
@@ -179,41 +181,12 @@ export async function validateBlock(
   if (!set.isValidator(header.proposer)) {
     throw new ChainError("BAD_PROPOSER", `Block ${header.height} proposer is not a validator`);
   }
-  const txs = block.txs.map((t, i) => {
-    try {
-      return parseTransaction(t);
-    } catch (e) {
-      throw new ChainError("BAD_TRANSACTION", `Transaction ${i}: ${(e as Error).message}`);
-    }
-  });
-  // A transaction already in our mempool was verified when it entered it: the
-  // same id (SHA-256 of the signed bytes, which include the key) and the same
-  // signature bytes are the same (key, message, signature) triple.
-  const unverified = txs.flatMap((t, i) => isVerifiedInMempool(ctx.mempool, t) ? [] : [i]);
-  const items: VerifyItem[] = [
-    {
-      publicKey: fromHex(header.proposer),
-      message: computeBlockSigningBytes(header),
-      signature: fromHex(block.signature),
-    },
-    ...unverified.map((i) => {
-      const t = txs[i]!;
-      return { publicKey: t.publicKey, message: t.signedBytes, signature: t.signature };
-    }),
-    ...(opts.extraSignatures ?? []),
-  ];
-  const ok = await ctx.verifier.verifyBatch(items);
-  const bad = ok.indexOf(false);
-  if (bad === 0) {
-    throw new ChainError("BAD_SIGNATURE", `Block ${header.height} signature is invalid`);
-  }
-  if (bad > 0 && bad <= unverified.length) {
-    const index = unverified[bad - 1]!;
-    throw new ChainError("BAD_SIGNATURE", `Transaction ${index} of block ${header.height}`);
-  }
-  if (bad > unverified.length) {
-    throw new ChainError("BAD_SIGNATURE", "A precommit signature is invalid");
-  }
+  const blockItem: VerifyItem = {
+    publicKey: fromHex(header.proposer),
+    message: computeBlockSigningBytes(header),
+    signature: fromHex(block.signature),
+  };
+  const txs = await computeBlockTxs(ctx, block, [blockItem, ...(opts.extraSignatures ?? [])]);
   checkBlockSeal(header, txs.map((t) => t.body.kind), ctx.powState);
   if (opts.nowMs !== undefined) {
     checkBlockTimestamp(header, parent, opts.nowMs, paramsOf(ctx.state).consensus.maxFutureDriftMs);
@@ -258,12 +231,121 @@ export async function validateFinalizedBlock(
   });
 }
 
-/** Whether `tx` is in the mempool with the same signature (so it was verified on admission). */
-function isVerifiedInMempool(mempool: Mempool, tx: Tx): boolean {
-  const held = mempool.get(tx.id);
-  if (held === undefined || held.signature.length !== tx.signature.length) return false;
-  for (let i = 0; i < tx.signature.length; i++) {
-    if (held.signature[i] !== tx.signature[i]) return false;
+/** A verifier that also parses raw transactions off the main thread (workers/verify_pool.ts). */
+interface ParsingVerifier {
+  parseAndVerify(items: readonly unknown[], opts?: { urgent?: boolean }): Promise<ParsedItem[]>;
+}
+
+function isParsingVerifier(v: unknown): v is ParsingVerifier {
+  return typeof (v as Partial<ParsingVerifier>).parseAndVerify === "function";
+}
+
+/**
+ * The parsed transactions of a block, every signature checked: the block's
+ * (first of `others`), each transaction's, then the rest of `others`.
+ * A transaction this node holds in its mempool in exactly the same wire form
+ * (signature text and body value, {@link isWireFormOf}) was parsed and
+ * verified on admission: it is reused as is. The others are parsed and
+ * verified in the verify workers when the verifier has them (on the main
+ * thread otherwise). Rejects exactly what parsing every transaction, then
+ * verifying every signature in one batch, rejects, with the same errors:
+ * the first transaction that does not parse, else the block signature, else
+ * the first transaction signature, else one of the other signatures.
+ * @throws ChainError BAD_TRANSACTION / BAD_SIGNATURE
+ */
+async function computeBlockTxs(
+  ctx: PipelineContext,
+  block: Block,
+  others: VerifyItem[],
+): Promise<Tx[]> {
+  const height = block.header.height;
+  let checked = checkedTxs.get(ctx.mempool);
+  if (checked === undefined) checkedTxs.set(ctx.mempool, checked = new VerifiedTxCache());
+  const txs: (Tx | undefined)[] = block.txs.map((t) => findHeldTx(ctx.mempool, checked, t));
+  const unheld: number[] = [];
+  txs.forEach((t, i) => {
+    if (t === undefined) unheld.push(i);
+  });
+  const verifier = ctx.verifier;
+  let parsed: ParsedItem[] | null = null;
+  let othersOk: boolean[] = [];
+  if (isParsingVerifier(verifier) && unheld.length > 0) {
+    try {
+      [parsed, othersOk] = await Promise.all([
+        verifier.parseAndVerify(unheld.map((i) => block.txs[i]), { urgent: true }),
+        verifier.verifyBatch(others),
+      ]);
+    } catch {
+      parsed = null; // a failed job (pool closing): the same-thread path decides
+    }
   }
-  return true;
+  if (parsed === null) {
+    parsed = unheld.map((i) => parseInline(block.txs[i]));
+    const firstBad = parsed.findIndex((p) => !p.ok);
+    if (firstBad >= 0) throw badTransaction(unheld[firstBad]!, parsed[firstBad]!);
+    const ok = await verifier.verifyBatch([
+      ...others,
+      ...parsed.map((p) => {
+        const t = (p as { tx: Tx }).tx;
+        return { publicKey: t.publicKey, message: t.signedBytes, signature: t.signature };
+      }),
+    ]);
+    othersOk = ok.slice(0, others.length);
+    parsed = parsed.map((p, k) =>
+      p.ok ? { ...p, signatureValid: ok[others.length + k] === true } : p
+    );
+  }
+  const firstBad = parsed.findIndex((p) => !p.ok);
+  if (firstBad >= 0) throw badTransaction(unheld[firstBad]!, parsed[firstBad]!);
+  if (othersOk[0] !== true) {
+    throw new ChainError("BAD_SIGNATURE", `Block ${height} signature is invalid`);
+  }
+  parsed.forEach((p, k) => {
+    if (p.ok && p.signatureValid) {
+      checked.add((block.txs[unheld[k]!] as { signature: string }).signature, p.tx);
+    }
+  });
+  parsed.forEach((p, k) => {
+    if (!p.ok || !p.signatureValid) {
+      throw new ChainError("BAD_SIGNATURE", `Transaction ${unheld[k]} of block ${height}`);
+    }
+    txs[unheld[k]!] = p.tx;
+  });
+  if (othersOk.some((ok) => ok !== true)) {
+    throw new ChainError("BAD_SIGNATURE", "A precommit signature is invalid");
+  }
+  return txs as Tx[];
+}
+
+/**
+ * Proposed transactions this node parsed and verified lately, per mempool
+ * (i.e. per node): a failed round's block is often proposed again, in part.
+ */
+const checkedTxs = new WeakMap<Mempool, VerifiedTxCache>();
+
+/**
+ * The transaction, already parsed and verified by this node (in its mempool
+ * or in a recent proposal), whose wire form `wire` is exactly, if any.
+ */
+function findHeldTx(mempool: Mempool, checked: VerifiedTxCache, wire: unknown): Tx | undefined {
+  const signatureHex = (wire as { signature?: unknown } | null)?.signature;
+  if (typeof signatureHex !== "string") return undefined;
+  const held = mempool.getBySignatureHex(signatureHex);
+  if (held !== undefined && isWireFormOf(wire, held, signatureHex)) return held;
+  const seen = checked.get(signatureHex);
+  return seen !== undefined && isWireFormOf(wire, seen, signatureHex) ? seen : undefined;
+}
+
+function parseInline(raw: unknown): ParsedItem {
+  try {
+    return { ok: true, tx: parseTransaction(raw), signatureValid: false };
+  } catch (e) {
+    const code = e instanceof ChainError ? e.code : "BAD_TRANSACTION";
+    return { ok: false, code, message: (e as Error).message };
+  }
+}
+
+function badTransaction(index: number, item: ParsedItem): ChainError {
+  const message = item.ok ? "" : item.message;
+  return new ChainError("BAD_TRANSACTION", `Transaction ${index}: ${message}`);
 }

@@ -20,6 +20,8 @@ export interface LoadNodeOptions {
   blockTimeMs: number;
   maxBlockTxs: number;
   mempoolMax: number;
+  /** `[p2p] max_message_bytes` of validators; unset keeps the node's default (1 MiB). */
+  maxMessageBytes?: number;
 }
 
 /** Running load-test nodes. */
@@ -106,7 +108,13 @@ export async function startLoadNodes(
           key: i,
           blockTimeMs: o.blockTimeMs,
           bootstrapPeers: [...addrs],
-        }).replace("[api]\n", API_LIMITS).replace("[consensus]\n", consensusLimits(o));
+        }).replace("[api]\n", API_LIMITS).replace("[consensus]\n", consensusLimits(o))
+          .replace(
+            "[p2p]\n",
+            o.maxMessageBytes === undefined
+              ? "[p2p]\n"
+              : `[p2p]\nmax_message_bytes = ${o.maxMessageBytes}\n`,
+          );
       }
       await Deno.writeTextFile(configPath, toml);
       await initLoadChain(configPath, extras);

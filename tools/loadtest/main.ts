@@ -29,6 +29,8 @@ Flags:
   --max-txs N         most transactions to pre-sign (default 12000 x duration)
   --block-time-ms N   block time of a started node (default 500)
   --max-block-txs N   max_block_transactions of a started node (default 20000)
+  --max-message-bytes N  [p2p] max_message_bytes of started validators (default: the
+                      node's, 1 MiB); proposals above it go by hash (proposal_ref)
   --seed TEXT         wallet seed (default "default")
   --drain S           seconds without progress before giving up on commits (default 60)
   --metrics-out PATH  write the node's /metrics text at the end of the run to PATH
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     "max-txs": { type: "string" },
     "block-time-ms": { type: "string", default: "500" },
     "max-block-txs": { type: "string", default: "20000" },
+    "max-message-bytes": { type: "string" },
     seed: { type: "string", default: "default" },
     drain: { type: "string", default: "60" },
     json: { type: "boolean", default: false },
@@ -95,6 +98,9 @@ const opts: LoadOptions = {
   maxTxs: int("max-txs", values["max-txs"] ?? String(12_000 * durationS), 1, 10_000_000),
   blockTimeMs: int("block-time-ms", values["block-time-ms"], 100, 60_000),
   maxBlockTxs: int("max-block-txs", values["max-block-txs"], 1, 1_000_000),
+  ...(values["max-message-bytes"] === undefined ? {} : {
+    maxMessageBytes: int("max-message-bytes", values["max-message-bytes"], 1024, 64 * 1024 * 1024),
+  }),
   seed: values.seed!,
   drainTimeoutS: int("drain", values.drain, 1, 3600),
   metricsOut: values["metrics-out"],

@@ -31,6 +31,8 @@ export interface LoadOptions {
   maxTxs: number;
   blockTimeMs: number;
   maxBlockTxs: number;
+  /** `[p2p] max_message_bytes` of started validators (default: the node's, 1 MiB). */
+  maxMessageBytes?: number;
   seed: string;
   /** After the run, how long to wait for accepted transactions to commit. */
   drainTimeoutS: number;
@@ -141,6 +143,7 @@ export async function runLoadTest(opts: LoadOptions): Promise<LoadReport> {
           blockTimeMs: opts.blockTimeMs,
           maxBlockTxs: opts.maxBlockTxs,
           mempoolMax: Math.max(100_000, opts.maxTxs),
+          ...(opts.maxMessageBytes === undefined ? {} : { maxMessageBytes: opts.maxMessageBytes }),
         },
         computeGenesisExtras(opts.kind, wallets),
       );
