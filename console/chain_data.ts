@@ -30,6 +30,8 @@ export interface OverviewView {
   targetBlockTimeMs: number;
   producing: boolean;
   fault: string | null;
+  /** This node's clock minus its peers' (ms), null when unknown. */
+  clockOffsetMs: number | null;
   recentBlocks: BlockSummary[];
 }
 
@@ -75,6 +77,7 @@ export async function loadOverview(node: GridNode): Promise<OverviewView> {
     targetBlockTimeMs: s.block_time_ms,
     producing: s.producing,
     fault: s.fault,
+    clockOffsetMs: s.clock_offset_ms,
     recentBlocks,
   };
 }

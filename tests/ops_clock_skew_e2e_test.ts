@@ -381,6 +381,25 @@ Deno.test({
       assert.equal((await block(ahead, h)).hash, blocks[h]!.hash);
       assert.equal((await txStatus(ahead, stuck)).status, "pending");
       for (const n of honest) assert.equal((await txStatus(n, stuck)).error?.code, "NOT_FOUND");
+      // The ahead node knows it: its status, metric and log say its clock is ~1 h ahead;
+      // the honest nodes' estimate is not moved by the one peer that is off.
+      type ClockStatus = { clock_offset_ms: number | null };
+      const aheadOffset = (await getJson<ClockStatus>(`${ahead.baseUrl}/api/v1/status`))
+        .clock_offset_ms;
+      assert.ok(
+        aheadOffset !== null && Math.abs(aheadOffset - HOUR_MS) < 30_000,
+        `ahead node's clock offset ${aheadOffset}`,
+      );
+      const metrics = await (await fetch(`${ahead.baseUrl}/metrics`)).text();
+      const gauge = Number(/^gridtokenx_clock_offset_seconds (\S+)$/m.exec(metrics)?.[1]);
+      assert.ok(Math.abs(gauge - HOUR_MS / 1000) < 30, `gauge ${gauge}`);
+      assert.ok(events(ahead, "p2p.clock_offset").length > 0, "a clock offset warning");
+      const overview = await (await fetch(`${ahead.baseUrl}/`)).text();
+      assert.match(overview, /id="clock-offset"[^>]*>This node.s clock is 3\d{3} s ahead of/);
+      for (const n of honest) {
+        const o = (await getJson<ClockStatus>(`${n.baseUrl}/api/v1/status`)).clock_offset_ms;
+        assert.ok(o !== null && Math.abs(o) < 5_000, `honest node's clock offset ${o}`);
+      }
     } finally {
       await net.close();
     }

@@ -1,8 +1,12 @@
 /** Metrics of the p2p network, consensus timing and sync. */
 import { client, type Registry } from "./registry.ts";
 
-/** Creates the network metrics; `peerCount` is read at each scrape. */
-export function createNetworkMetrics(registry: Registry, peerCount: () => number) {
+/** Creates the network metrics; `peerCount` and `clockOffsetMs` are read at each scrape. */
+export function createNetworkMetrics(
+  registry: Registry,
+  peerCount: () => number,
+  clockOffsetMs: () => number | null = () => null,
+) {
   const registers = [registry];
   return {
     peers: new client.Gauge({
@@ -11,6 +15,15 @@ export function createNetworkMetrics(registry: Registry, peerCount: () => number
       registers,
       collect() {
         this.set(peerCount());
+      },
+    }),
+    clockOffset: new client.Gauge({
+      name: "gridtokenx_clock_offset_seconds",
+      help:
+        "This node's clock minus its peers' (median of their gossip send times; 0 before any is heard)",
+      registers,
+      collect() {
+        this.set((clockOffsetMs() ?? 0) / 1000);
       },
     }),
     finalitySeconds: new client.Histogram({

@@ -9,6 +9,7 @@
  * Our own proposals and votes are recorded in KV before they leave the node,
  * so a restarted validator never signs a conflicting message.
  */
+import type { ClockOffset } from "../p2p/clock_offset.ts";
 import type { Block } from "../chain/block.ts";
 import { computeBlockHash } from "../chain/block.ts";
 import {
@@ -108,7 +109,11 @@ export class ConsensusDriver {
     );
     this.#engine = this.#createEngine();
     this.network = null;
-    this.metrics = createNetworkMetrics(node.registry, () => this.peerCount());
+    this.metrics = createNetworkMetrics(
+      node.registry,
+      () => this.peerCount(),
+      () => this.clockOffset()?.offsetMs ?? null,
+    );
   }
 
   /** Creates the driver and, when `[p2p] enabled`, its network (not started). */
@@ -190,6 +195,11 @@ export class ConsensusDriver {
 
   peerId(): string | null {
     return this.network?.peerId ?? null;
+  }
+
+  /** This node's clock minus its peers' (null without p2p or before any gossip). */
+  clockOffset(): ClockOffset | null {
+    return this.network?.clockOffset() ?? null;
   }
 
   /** Runs `fn` after every chain task queued before it. */

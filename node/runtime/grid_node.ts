@@ -565,6 +565,8 @@ export class GridNode {
       genesis_hash: this.genesisHash,
       peers: this.driver?.peerCount() ?? 0,
       peer_id: this.driver?.peerId() ?? null,
+      /** This node's clock minus its peers' in ms (null before any peer gossip is heard). */
+      clock_offset_ms: this.driver?.clockOffset()?.offsetMs ?? null,
       mempool_size: this.mempool.size,
       block_time_ms: this.config.consensus.block_time_ms,
       validator_address: this.wallet.address,
