@@ -20,6 +20,7 @@ import {
   removeDirs,
   startNetworkNode,
 } from "./helpers/network.ts";
+import { RECENT_BLOCKS_DECODED } from "../node/runtime/network.ts";
 import { TEST_NETWORK_ID, testWallet, waitFor } from "./helpers/test_node.ts";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
@@ -100,6 +101,13 @@ Deno.test({
       const fetched = net.stats.fetchedByHash;
 
       // Only the liar answers now: its block does not hash to the request.
+      // Block 4 must be out of the observer's decoded cache of recent blocks (kept for re-sent
+      // proposals), or the fetch below is answered from memory.
+      await waitFor(
+        () => heightOf(observer) >= 4 + RECENT_BLOCKS_DECODED + 1,
+        30_000,
+        "block 4 out of the cache",
+      );
       relay.serving.on = false;
       const wanted = (await getBlockHash(validators[0]!, 4))!;
       const badBefore = net.stats.badByHashAnswers;

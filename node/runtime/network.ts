@@ -117,6 +117,8 @@ function isParsingVerifier(v: unknown): v is ParsingVerifier {
 
 /** Proposal blocks kept to answer block-by-hash requests (oldest dropped first). */
 export const SEEN_BLOCKS_CACHE_SIZE = 64;
+/** Decoded blocks kept for re-sent proposals (a few rounds of one height). */
+export const RECENT_BLOCKS_DECODED = 8;
 
 /** Peers asked, one after the other, for a missing block before giving up. */
 export const FETCH_BY_HASH_MAX_PEERS = 3;
@@ -206,6 +208,12 @@ export class NodeNetwork {
   #seenTxs = new Set<string>();
   /** Encoded proposal blocks by hash, insertion-ordered (oldest first). */
   #seenBlocks = new Map<string, Uint8Array>();
+  /**
+   * The last few blocks fetched or accepted, decoded: a stalled round's
+   * proposer re-sends its `proposal_ref` (a new envelope, so gossipsub
+   * delivers it again), and each copy used to fetch the same ~1 MB block anew.
+   */
+  #recentBlocks = new Map<string, Block>();
   #fetching = new Map<string, Promise<Block | null>>();
   #setCache: { headHash: string; set: ValidatorSet } | null = null;
 
@@ -477,12 +485,23 @@ export class NodeNetwork {
 
   /** Keeps a proposal block to answer block-by-hash requests. */
   rememberBlock(hash: string, block: Block): void {
+    this.#keepRecentBlock(hash, block);
     if (this.#seenBlocks.has(hash)) return;
     this.#seenBlocks.set(hash, encodeBlockMessage(block));
     while (this.#seenBlocks.size > SEEN_BLOCKS_CACHE_SIZE) {
       const oldest = this.#seenBlocks.keys().next().value;
       if (oldest === undefined) break;
       this.#seenBlocks.delete(oldest);
+    }
+  }
+
+  #keepRecentBlock(hash: string, block: Block): void {
+    this.#recentBlocks.delete(hash);
+    this.#recentBlocks.set(hash, block);
+    while (this.#recentBlocks.size > RECENT_BLOCKS_DECODED) {
+      const oldest = this.#recentBlocks.keys().next().value;
+      if (oldest === undefined) break;
+      this.#recentBlocks.delete(oldest);
     }
   }
 
@@ -506,6 +525,8 @@ export class NodeNetwork {
    * Concurrent calls for one hash share one fetch.
    */
   fetchBlockByHash(hashHex: string, preferPeer?: string): Promise<Block | null> {
+    const recent = this.#recentBlocks.get(hashHex);
+    if (recent !== undefined) return Promise.resolve(recent);
     const running = this.#fetching.get(hashHex);
     if (running !== undefined) return running;
     const fetch = this.#fetchBlockByHash(hashHex, preferPeer)
@@ -547,6 +568,7 @@ export class NodeNetwork {
       }
       this.stats.fetchedByHash++;
       this.node.log.info("p2p.fetched_by_hash", { peer: peer.id, hash: hashHex });
+      this.#keepRecentBlock(hashHex, block);
       return block;
     }
     return null;
