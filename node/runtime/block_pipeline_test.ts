@@ -32,6 +32,14 @@ Deno.test("build cap: never below the floor, so a slow node still makes progress
   assert.equal(computeBuildCap(20_000, 500, 100_000), MIN_BUILD_TXS);
 });
 
+Deno.test("build cap: grows at most to twice the last block (never below the floor)", () => {
+  // The estimate alone would allow 5,000; the last block had 500.
+  assert.equal(computeBuildCap(20_000, 500, 50, 500), 1_000);
+  assert.equal(computeBuildCap(20_000, 500, 50, 2_000), 4_000);
+  assert.equal(computeBuildCap(20_000, 500, 50, 4_000), 5_000);
+  assert.equal(computeBuildCap(20_000, 500, 50, 0), MIN_BUILD_TXS);
+});
+
 // --- Matching a proposed transaction to one already parsed (isWireFormOf) ---
 
 function testKey(label: string) {
