@@ -16,8 +16,12 @@ export class BookNode {
   locPrev: BookNode | null = null;
   locNext: BookNode | null = null;
   removed = false;
-  /** Position in the book's expiry heap, -1 when not in it (its keys live in typed arrays). */
-  heapIdx = -1;
+  /**
+   * Small integer naming this node in the book's expiry heap, which holds
+   * slots and keeps positions and keys in typed arrays (so sifting never
+   * loads a node). Reused by later nodes once this one left the book.
+   */
+  slot = -1;
   /** Mark of the last block run that changed this order (see matching.ts). */
   touchedRun = 0;
   constructor(
@@ -55,6 +59,12 @@ export function hashOrderId(id: string): number {
 export class Level {
   head: BookNode | null = null;
   tail: BookNode | null = null;
+  /**
+   * At least the seq of `tail` (not lowered when the tail leaves): an order
+   * with a higher seq appends without loading the tail node, a cache miss
+   * per insert in a large book. Likewise `locTailSeqs` per location.
+   */
+  tailSeq = -1;
   count = 0;
   totalWh = 0;
   /** Resting orders of this level per book location index (-1: location never seen here). */
@@ -62,6 +72,8 @@ export class Level {
   /** Per book location index: first and last node of that location in this level (seq order). */
   readonly locHeads: (BookNode | null)[] = [];
   readonly locTails: (BookNode | null)[] = [];
+  /** Per book location index: at least the seq of `locTails[li]` (see {@link tailSeq}). */
+  readonly locTailSeqs: number[] = [];
   /** Book location indices seen in this level (their counts may have dropped to 0). */
   readonly locs: number[] = [];
   /** Bumped whenever the FIFO changes other than by appending at the tail. */
@@ -84,6 +96,7 @@ export class Level {
   reset(priceSatangPerKwh: number): void {
     this.priceSatangPerKwh = priceSatangPerKwh;
     this.head = this.tail = null;
+    this.tailSeq = -1;
     this.count = 0;
     this.totalWh = 0;
     const locs = this.locs;
@@ -92,6 +105,7 @@ export class Level {
       this.locCounts[li] = -1;
       this.locHeads[li] = null;
       this.locTails[li] = null;
+      this.locTailSeqs[li] = -1;
     }
     locs.length = 0;
     this.prefixVersion++;

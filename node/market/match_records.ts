@@ -20,9 +20,13 @@ import type { Order, Side } from "./order.ts";
 import type { DistanceClass } from "./params.ts";
 import type { Trade } from "./trade.ts";
 
-/** Fields of a {@link Trade} in interface order; `id` is `${height}-${index}`, certificateId "". */
+/**
+ * Fields of a {@link Trade} in interface order, certificateId "". `idPrefix`
+ * is `${height}-` (built once per block), so `id` is `${height}-${index}`.
+ */
 function TradeRecord(
   this: Trade,
+  idPrefix: string,
   index: number,
   height: number,
   timestampMs: number,
@@ -41,7 +45,7 @@ function TradeRecord(
   carbonMicroCreditsPerWh: number,
 ): void {
   const source = sell.source!;
-  this.id = `${height}-${index}`;
+  this.id = idPrefix + index;
   this.height = height;
   this.timestampMs = timestampMs;
   this.interval = interval;

@@ -181,6 +181,9 @@ const DISTANCES: readonly DistanceClass[] = [
  */
 const TAKER_PROBE = 2;
 
+/** Initial {@link BlockRun.carbonSource}: equal to no order's source (not even a bad null or undefined). */
+const NO_SOURCE: unknown = {};
+
 /** Marks of block runs: unique per run, so nodes need no reset between blocks. */
 let lastRunMark = 0;
 
@@ -218,6 +221,14 @@ class BlockRun {
    */
   takerRemainingWh = 0;
   takerLockedSatang = 0;
+  /** `${height}-`: the trade ids' prefix. */
+  readonly tradeIdPrefix: string;
+  /**
+   * The carbon rate of the last trade's source (a keyed lookup by a varying
+   * string costs more than the compare; the params do not change in a run).
+   */
+  carbonSource: unknown = NO_SOURCE;
+  carbonPerWh = 0;
 
   constructor(
     readonly book: OrderBook,
@@ -226,6 +237,7 @@ class BlockRun {
     readonly interval: number,
   ) {
     this.core = book[BOOK_CORE];
+    this.tradeIdPrefix = `${ctx.height}-`;
     const rates = computeFeeRates(ctx.params, ctx.timestampMs);
     this.feeRates = DISTANCES.map((d) => rates[d]);
     this.peak = isPeakHour(ctx.timestampMs, ctx.params.peakHours);
@@ -539,7 +551,13 @@ class BlockRun {
     this.core.fill(node, fillWh, isBuy ? 0 : paid);
     this.takerRemainingWh -= fillWh;
     if (isBuy) this.takerLockedSatang -= paid;
+    const source = sell.source!;
+    if (source !== this.carbonSource) {
+      this.carbonSource = source;
+      this.carbonPerWh = this.ctx.params.carbonCreditsMicroPerWh[source];
+    }
     const t = new NewTrade(
+      this.tradeIdPrefix,
       this.trades.length,
       this.ctx.height,
       this.ctx.timestampMs,
@@ -555,7 +573,7 @@ class BlockRun {
       feeRate,
       gridFeeSatang,
       grid.getFeeAuthority(sellerLoc, buyerLoc),
-      this.ctx.params.carbonCreditsMicroPerWh[sell.source!],
+      this.carbonPerWh,
     );
     this.trades.push(t);
     if (maker.remainingWh === 0) {

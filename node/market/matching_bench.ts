@@ -13,7 +13,8 @@
  * Many blocks with manual timers (min / median / p99), each phase apart:
  * `deno run node/market/matching_bench.ts --blocks 200`; add `--fills-only`
  * to run only the matching step (no certificates, no settlement, so their
- * garbage does not land in the matching step's collections). Add
+ * garbage does not land in the matching step's collections). The matching
+ * step's main-thread CPU time is reported too (Linux, needs --allow-ffi). Add
  * `--idle-gc` (needs `deno run --v8-flags=--expose-gc`) to do between blocks,
  * outside the timed step, what the match worker does between blocks: an
  * idle collection (workers/match_idle_gc.ts), then the ops arrive as a
@@ -157,6 +158,37 @@ function settle(r: MatchResult, ops: MarketOp[]): void {
   settleMatchResult(overlay, r, { height: r.height } as BlockContext, ops);
 }
 
+/** `clock_gettime(CLOCK_THREAD_CPUTIME_ID)` through libc (needs --allow-ffi), or null. */
+function openThreadClock(): (() => number) | null {
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+    });
+    const CLOCK_THREAD_CPUTIME_ID = 3;
+    const timespec = new BigInt64Array(2);
+    return () => {
+      libc.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, timespec);
+      return Number(timespec[0]!) * 1e3 + Number(timespec[1]!) / 1e6;
+    };
+  } catch {
+    return null;
+  }
+}
+/** Opened on first use (only the `--blocks` mode reads it: `deno bench` asks for no FFI permission). */
+let threadClock: (() => number) | null | undefined;
+
+/**
+ * CPU time of this thread so far, ms, or null where it cannot be read
+ * (not Linux, or no --allow-ffi). Steadier than wall time on a shared
+ * machine: time the thread waits for a core is not counted. (Not
+ * /proc/thread-self/schedstat: for the running thread it is only updated at
+ * scheduler ticks, 4 ms apart.)
+ */
+function threadCpuMs(): number | null {
+  if (threadClock === undefined) threadClock = openThreadClock();
+  return threadClock === null ? null : threadClock();
+}
+
 /** One copy per distinct owner and location string, as the worker's `MatchSession` keeps them. */
 const pooled = new Map<string, string>();
 function intern(text: string): string {
@@ -210,7 +242,7 @@ if (Deno.args[0] === "--blocks") {
   for (const [name, topology] of SCENARIOS) {
     const s = setup(topology, idle !== null);
     const all: number[] = [], fills: number[] = [], certs: number[] = [], v1: number[] = [];
-    const settles: number[] = [], idleMs: number[] = [];
+    const settles: number[] = [], idleMs: number[] = [], fillsCpu: number[] = [];
     let majors = 0;
     for (let i = 0; i < n + 5; i++) {
       let ops = block(10_000);
@@ -224,6 +256,7 @@ if (Deno.args[0] === "--blocks") {
         ops = receiveOps(ops);
       }
       s.ts += 60_000;
+      const c0 = threadCpuMs();
       const t0 = performance.now();
       const r = matchBlockFills(s.book, s.grid, ops, {
         height: ++s.height,
@@ -231,6 +264,7 @@ if (Deno.args[0] === "--blocks") {
         params,
       });
       const t1 = performance.now();
+      const c1 = threadCpuMs();
       if (!fillsOnly) assignCertificateIds(r.height, r.interval, r.trades);
       const t2 = performance.now();
       if (!fillsOnly) { for (const t of r.trades) computeCertificateIdV1(t); }
@@ -239,6 +273,7 @@ if (Deno.args[0] === "--blocks") {
       const t4 = performance.now();
       if (i >= 5) {
         fills.push(t1 - t0);
+        if (c0 !== null && c1 !== null) fillsCpu.push(c1 - c0);
         certs.push(t2 - t1);
         all.push(t2 - t0);
         v1.push(t3 - t2);
@@ -248,12 +283,17 @@ if (Deno.args[0] === "--blocks") {
     if (idle !== null) {
       report(`  idle collections between blocks (untimed; ${majors} major)`, idleMs, false);
     }
+    const cpuLine = () => {
+      if (fillsCpu.length > 0) report(`  main-thread CPU time of matchBlockFills`, fillsCpu);
+    };
     if (fillsOnly) {
       report(`10,000 orders, 50% crossing, ${name}: matchBlockFills`, fills);
+      cpuLine();
       continue;
     }
     report(`10,000 orders, 50% crossing, ${name}: matchBlock`, all);
     report(`  of which matching (fills)`, fills);
+    cpuLine();
     report(`  of which v2 certificates (trade root)`, certs);
     report(`  (v1 certificates, one SHA-256 per trade)`, v1);
     report(`  settlement into state (applyMatchResult)`, settles);

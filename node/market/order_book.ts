@@ -3,13 +3,14 @@
  * best level at the end so it pops in O(1)), a FIFO doubly linked list per
  * level (O(1) removal), per-level counts by location (so the matcher can
  * skip a level whose orders all sit behind a full or halted substation), an
- * id index, and an expiry heap of the order nodes themselves.
+ * id index, and an expiry heap.
  *
  * The id index is an open-addressing table (linear probing, backward-shift
  * deletion) of `hashOrderId(id) + 1` in an Int32Array beside the nodes: a
  * lookup of an absent id reads one typed-array cache line and no node. The
- * expiry heap keeps its keys (expiresAtMs, seq) in Float64Arrays beside the
- * nodes, so sifting compares contiguous numbers instead of loading nodes.
+ * expiry heap is all typed arrays: node slots (see `BookNode.slot`) and their
+ * keys (expiresAtMs, seq) by heap position, and heap positions by slot, so
+ * sifting (~17 levels for 100k orders, once per fill) loads no node.
  */
 import { BOOK_CORE, type BookCore, BookNode, hashOrderId, Level } from "./book_core.ts";
 import { MarketError } from "./errors.ts";
@@ -112,10 +113,17 @@ export class OrderBook {
   #lastHash = hashOrderId("");
   readonly #locIndex = new Map<string, number>();
   readonly #locNames: string[] = [];
-  #heap: BookNode[] = [];
-  /** Keys of the expiry heap by heap position: expiresAtMs and seq of `#heap[i]`. */
+  /** Expiry heap: node slots by heap position, `#heapLen` of them. */
+  #heap = new Int32Array(1024);
+  #heapLen = 0;
+  /** Keys of the expiry heap by heap position: expiresAtMs and seq of the node in `#heap[i]`. */
   #heapExp = new Float64Array(1024);
   #heapSeq = new Float64Array(1024);
+  /** By node slot: its heap position, and the node. */
+  #heapPos = new Int32Array(1024);
+  #slotNodes: (BookNode | null)[] = [];
+  /** Slots of nodes that left the book, reused first. */
+  #freeSlots: number[] = [];
   /** Internal view for the matcher (not part of the public API). */
   readonly [BOOK_CORE]: BookCore;
 
@@ -207,13 +215,21 @@ export class OrderBook {
     let slots = this.#slotKey.length;
     while (orders * 2 > slots) slots *= 2;
     if (slots > this.#slotKey.length) this.#indexResize(slots);
-    if (orders > this.#heapExp.length) {
-      const exp = new Float64Array(orders), seq = new Float64Array(orders);
-      exp.set(this.#heapExp);
-      seq.set(this.#heapSeq);
-      this.#heapExp = exp;
-      this.#heapSeq = seq;
-    }
+    if (orders > this.#heapExp.length) this.#heapResize(orders);
+  }
+
+  /** Room for `n` nodes in the heap's typed arrays. */
+  #heapResize(n: number): void {
+    const heap = new Int32Array(n), pos = new Int32Array(n);
+    const exp = new Float64Array(n), seq = new Float64Array(n);
+    heap.set(this.#heap);
+    pos.set(this.#heapPos);
+    exp.set(this.#heapExp);
+    seq.set(this.#heapSeq);
+    this.#heap = heap;
+    this.#heapPos = pos;
+    this.#heapExp = exp;
+    this.#heapSeq = seq;
   }
 
   /** Rehash the id index into `slots` slots (a power of two, more than twice the size). */
@@ -278,19 +294,31 @@ export class OrderBook {
       this.#locIndex.set(order.location, locIdx);
     }
     const idHash = this.#hash(order.id);
-    const node = new BookNode(order, level, locIdx, order.seq, idHash);
-    let after = level.tail;
-    while (after !== null && after.seq > node.seq) after = after.prev;
-    node.prev = after;
-    node.next = after ? after.next : level.head;
-    if (node.next) {
-      node.next.prev = node;
-      level.prefixVersion++;
-    } else {
+    const seq = order.seq;
+    const node = new BookNode(order, level, locIdx, seq, idHash);
+    const tail = level.tail;
+    if (tail === null || level.tailSeq <= seq) {
+      // Append (the usual case: seq grows): the tail's seq and next need not be read.
+      node.prev = tail;
+      if (tail !== null) tail.next = node;
+      else level.head = node;
       level.tail = node;
+      level.tailSeq = seq;
+    } else {
+      let after: BookNode | null = tail;
+      while (after !== null && after.seq > seq) after = after.prev;
+      node.prev = after;
+      node.next = after ? after.next : level.head;
+      if (node.next) {
+        node.next.prev = node;
+        level.prefixVersion++;
+      } else {
+        level.tail = node;
+        level.tailSeq = seq;
+      }
+      if (after) after.next = node;
+      else level.head = node;
     }
-    if (after) after.next = node;
-    else level.head = node;
     level.count++;
     level.totalWh += order.remainingWh;
     const counts = level.locCounts;
@@ -298,20 +326,33 @@ export class OrderBook {
       counts.push(-1);
       level.locHeads.push(null);
       level.locTails.push(null);
+      level.locTailSeqs.push(-1);
     }
     if (counts[locIdx] === -1) {
       counts[locIdx] = 0;
       level.locs.push(locIdx);
     }
     counts[locIdx]!++;
-    let locAfter: BookNode | null = level.locTails[locIdx] ?? null;
-    while (locAfter !== null && locAfter.seq > node.seq) locAfter = locAfter.locPrev;
-    node.locPrev = locAfter;
-    node.locNext = locAfter ? locAfter.locNext : level.locHeads[locIdx] ?? null;
-    if (node.locNext) node.locNext.locPrev = node;
-    else level.locTails[locIdx] = node;
-    if (locAfter) locAfter.locNext = node;
-    else level.locHeads[locIdx] = node;
+    const locTail = level.locTails[locIdx] ?? null;
+    if (locTail === null || level.locTailSeqs[locIdx]! <= seq) {
+      node.locPrev = locTail;
+      if (locTail !== null) locTail.locNext = node;
+      else level.locHeads[locIdx] = node;
+      level.locTails[locIdx] = node;
+      level.locTailSeqs[locIdx] = seq;
+    } else {
+      let locAfter: BookNode | null = locTail;
+      while (locAfter !== null && locAfter.seq > seq) locAfter = locAfter.locPrev;
+      node.locPrev = locAfter;
+      node.locNext = locAfter ? locAfter.locNext : level.locHeads[locIdx] ?? null;
+      if (node.locNext) node.locNext.locPrev = node;
+      else {
+        level.locTails[locIdx] = node;
+        level.locTailSeqs[locIdx] = seq;
+      }
+      if (locAfter) locAfter.locNext = node;
+      else level.locHeads[locIdx] = node;
+    }
     this.#indexAdd(node);
     this.#size++;
     this.#heapPush(node, order.expiresAtMs);
@@ -388,9 +429,8 @@ export class OrderBook {
    */
   popExpired(nowMs: number): Order[] {
     const out: Order[] = [];
-    const h = this.#heap;
-    while (h.length > 0 && this.#heapExp[0]! <= nowMs) {
-      const node = h[0]!;
+    while (this.#heapLen > 0 && this.#heapExp[0]! <= nowMs) {
+      const node = this.#slotNodes[this.#heap[0]!]!;
       this.#unlink(node);
       out.push(node.order);
     }
@@ -424,25 +464,25 @@ export class OrderBook {
   // periodic rebuild pauses).
 
   #heapPush(n: BookNode, expiresAtMs: number): void {
-    const i = this.#heap.length;
-    this.#heap.push(n);
-    if (i === this.#heapExp.length) {
-      const exp = new Float64Array(i * 2), seq = new Float64Array(i * 2);
-      exp.set(this.#heapExp);
-      seq.set(this.#heapSeq);
-      this.#heapExp = exp;
-      this.#heapSeq = seq;
-    }
-    this.#siftUp(i, n, expiresAtMs, n.seq);
+    const i = this.#heapLen++;
+    // Slots and heap positions both number the nodes in the book: one bound for all four arrays.
+    if (i === this.#heap.length) this.#heapResize(i * 2);
+    const slot = this.#freeSlots.length > 0 ? this.#freeSlots.pop()! : this.#slotNodes.length;
+    if (slot === this.#slotNodes.length) this.#slotNodes.push(n);
+    else this.#slotNodes[slot] = n;
+    n.slot = slot;
+    this.#siftUp(i, slot, expiresAtMs, n.seq);
   }
 
   #heapRemove(n: BookNode): void {
-    const h = this.#heap;
-    const i = n.heapIdx;
-    const last = h.pop()!;
-    n.heapIdx = -1;
-    if (last === n) return;
-    const e = this.#heapExp[h.length]!, s = this.#heapSeq[h.length]!;
+    const slot = n.slot;
+    const i = this.#heapPos[slot]!;
+    const len = --this.#heapLen;
+    this.#slotNodes[slot] = null;
+    this.#freeSlots.push(slot);
+    if (i === len) return;
+    const last = this.#heap[len]!;
+    const e = this.#heapExp[len]!, s = this.#heapSeq[len]!;
     const p = (i - 1) >> 1;
     if (
       i > 0 &&
@@ -451,30 +491,30 @@ export class OrderBook {
     else this.#siftDown(i, last, e, s);
   }
 
-  /** Place `n` (keys e, s) at `i` or above, moving larger parents down. */
-  #siftUp(i: number, n: BookNode, e: number, s: number): void {
-    const h = this.#heap, exp = this.#heapExp, seq = this.#heapSeq;
+  /** Place `slot` (keys e, s) at `i` or above, moving larger parents down. */
+  #siftUp(i: number, slot: number, e: number, s: number): void {
+    const h = this.#heap, pos = this.#heapPos, exp = this.#heapExp, seq = this.#heapSeq;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pe = exp[p]!;
       if (!(e < pe || (e === pe && s < seq[p]!))) break;
       const parent = h[p]!;
       h[i] = parent;
-      parent.heapIdx = i;
+      pos[parent] = i;
       exp[i] = pe;
       seq[i] = seq[p]!;
       i = p;
     }
-    h[i] = n;
-    n.heapIdx = i;
+    h[i] = slot;
+    pos[slot] = i;
     exp[i] = e;
     seq[i] = s;
   }
 
-  /** Place `n` (keys e, s) at `i` or below, moving smaller children up. */
-  #siftDown(i: number, n: BookNode, e: number, s: number): void {
-    const h = this.#heap, exp = this.#heapExp, seq = this.#heapSeq;
-    const len = h.length;
+  /** Place `slot` (keys e, s) at `i` or below, moving smaller children up. */
+  #siftDown(i: number, slot: number, e: number, s: number): void {
+    const h = this.#heap, pos = this.#heapPos, exp = this.#heapExp, seq = this.#heapSeq;
+    const len = this.#heapLen;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
       if (l >= len) break;
@@ -491,13 +531,13 @@ export class OrderBook {
       if (!(ce < e || (ce === e && cs < s))) break;
       const c = h[ci]!;
       h[i] = c;
-      c.heapIdx = i;
+      pos[c] = i;
       exp[i] = ce;
       seq[i] = cs;
       i = ci;
     }
-    h[i] = n;
-    n.heapIdx = i;
+    h[i] = slot;
+    pos[slot] = i;
     exp[i] = e;
     seq[i] = s;
   }
