@@ -241,9 +241,16 @@ Deno.test({
       proc = await spawnNodeProcess(configPath);
       const final = await getJson(`${proc.baseUrl}/api/v1/status`) as { height: number };
       assert.ok(final.height >= seen.maxHeight);
-      const exit = await proc.kill("SIGTERM");
+      const stopped = proc;
+      const exit = await stopped.kill("SIGTERM");
       proc = undefined;
-      assert.equal(exit.code, 0, "graceful stop after the crash series");
+      assert.equal(
+        exit.code,
+        0,
+        `graceful stop after the crash series; stderr: ${stopped.stderrTail()}; log: ${
+          stopped.lines.slice(-15).join("\n")
+        }`,
+      );
 
       const r = await replayStoredChain(kvPath);
       assert.equal(r.replayedStateRoot, r.headStateRoot, "final replay root = head root");

@@ -1,7 +1,8 @@
 /**
  * Two matchers behind one interface: {@link WorkerMatcher} (a Web Worker,
  * request/response by id with timeouts) and {@link InlineMatcher} (same
- * thread, for tests and small nodes). Both run the same `MatchSession`.
+ * thread, for tests and small nodes). Both run the same `MatchSession` and
+ * send the same packed messages (match_codec.ts).
  */
 import type {
   GridFlowSnapshot,
@@ -12,12 +13,19 @@ import type {
   Order,
 } from "../node/market/mod.ts";
 import {
+  getRequestTransferables,
+  getResponseTransferables,
   MatchSession,
   type MatchWorkerRequest,
   type MatchWorkerResponse,
 } from "./match_protocol.ts";
+import { decodeResult, encodeOps, encodeOrders } from "./match_codec.ts";
 
-/** Error of a matcher client: `TIMEOUT`, `CLOSED`, `NOT_LOADED`, `INTERNAL` or a market code. */
+/**
+ * Error of a matcher client: `TIMEOUT`, `CLOSED`, `NOT_LOADED`, `INTERNAL`,
+ * a rollback refusal (`NO_JOURNAL`, `NOT_REVERSIBLE`, `ROLLBACK_MISMATCH`)
+ * or a market code.
+ */
 export class MatcherError extends Error {
   override readonly name = "MatcherError";
   /** @param code stable code */
@@ -31,11 +39,18 @@ export interface Matcher {
   /** Replace the replica (resting orders and the current interval's flows). Resolves to the order count. */
   load(
     topology: GridTopology,
-    orders: Order[],
+    orders: Iterable<Order>,
     gridFlows?: GridFlowSnapshot | null,
   ): Promise<number>;
   /** Match one block on the replica (see `matchBlock`). */
   match(ops: MarketOp[], ctx: MatchContext): Promise<MatchResult>;
+  /**
+   * Undo the last `match` (which must be the last request that changed the
+   * replica): the replica goes back to that block's parent. Resolves to the
+   * order count; rejects (`NO_JOURNAL`, `NOT_REVERSIBLE`, ...) when it
+   * cannot, and the replica must then be reloaded.
+   */
+  rollback(): Promise<number>;
   /** Drop the replica. */
   reset(): Promise<void>;
   /** Release resources; pending requests reject with `CLOSED`. */
@@ -53,26 +68,43 @@ function unwrap(res: MatchWorkerResponse): MatchWorkerResponse {
 export class InlineMatcher implements Matcher {
   #session = new MatchSession();
   #id = 0;
+  /** Id of the last match request: the one `rollback` undoes. */
+  #lastMatchId = 0;
 
   #call(body: Body<MatchWorkerRequest>): Promise<MatchWorkerResponse> {
     const req = { ...body, id: ++this.#id } as MatchWorkerRequest;
-    // Structured clone both ways, so callers see exactly what a worker would give.
-    return Promise.resolve().then(() =>
-      unwrap(structuredClone(this.#session.handle(structuredClone(req))))
-    );
+    if (req.type === "match") this.#lastMatchId = req.id;
+    // Structured clone (and transfer) both ways, so callers see exactly what a worker would give.
+    return Promise.resolve().then(() => {
+      const res = this.#session.handle(
+        structuredClone(req, { transfer: getRequestTransferables(req) }),
+      );
+      return unwrap(structuredClone(res, { transfer: getResponseTransferables(res) }));
+    });
   }
 
   /** @inheritdoc */
-  async load(topology: GridTopology, orders: Order[], gridFlows: GridFlowSnapshot | null = null) {
-    const r = await this.#call({ type: "load", topology, orders, gridFlows });
+  async load(
+    topology: GridTopology,
+    orders: Iterable<Order>,
+    gridFlows: GridFlowSnapshot | null = null,
+  ) {
+    const r = await this.#call({ type: "load", topology, orders: encodeOrders(orders), gridFlows });
     return r.type === "loaded" ? r.orders : 0;
   }
 
   /** @inheritdoc */
   async match(ops: MarketOp[], ctx: MatchContext): Promise<MatchResult> {
-    const r = await this.#call({ type: "match", ops, ctx });
+    const r = await this.#call({ type: "match", ops: encodeOps(ops), ctx });
     if (r.type !== "matched") throw new MatcherError("INTERNAL", `Unexpected ${r.type}`);
-    return r.result;
+    return decodeResult(r.result);
+  }
+
+  /** @inheritdoc */
+  async rollback(): Promise<number> {
+    const r = await this.#call({ type: "rollback", matchId: this.#lastMatchId });
+    if (r.type !== "rolledBack") throw new MatcherError("INTERNAL", `Unexpected ${r.type}`);
+    return r.orders;
   }
 
   /** @inheritdoc */
@@ -97,6 +129,7 @@ export class WorkerMatcher implements Matcher {
     }
   >();
   #id = 0;
+  #lastMatchId = 0;
   #closed = false;
 
   /** @param opts.timeoutMs per-request timeout (default 10 s); on timeout the replica must be reloaded. */
@@ -133,27 +166,40 @@ export class WorkerMatcher implements Matcher {
   #call(body: Body<MatchWorkerRequest>): Promise<MatchWorkerResponse> {
     if (this.#closed) return Promise.reject(new MatcherError("CLOSED", "Matcher is closed"));
     const id = ++this.#id;
+    if (body.type === "match") this.#lastMatchId = id;
+    const req = { ...body, id } as MatchWorkerRequest;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new MatcherError("TIMEOUT", `Match worker gave no answer in ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
-      this.#worker.postMessage({ ...body, id });
+      this.#worker.postMessage(req, getRequestTransferables(req));
     });
   }
 
   /** @inheritdoc */
-  async load(topology: GridTopology, orders: Order[], gridFlows: GridFlowSnapshot | null = null) {
-    const r = await this.#call({ type: "load", topology, orders, gridFlows });
+  async load(
+    topology: GridTopology,
+    orders: Iterable<Order>,
+    gridFlows: GridFlowSnapshot | null = null,
+  ) {
+    const r = await this.#call({ type: "load", topology, orders: encodeOrders(orders), gridFlows });
     return r.type === "loaded" ? r.orders : 0;
   }
 
   /** @inheritdoc */
   async match(ops: MarketOp[], ctx: MatchContext): Promise<MatchResult> {
-    const r = await this.#call({ type: "match", ops, ctx });
+    const r = await this.#call({ type: "match", ops: encodeOps(ops), ctx });
     if (r.type !== "matched") throw new MatcherError("INTERNAL", `Unexpected ${r.type}`);
-    return r.result;
+    return decodeResult(r.result);
+  }
+
+  /** @inheritdoc */
+  async rollback(): Promise<number> {
+    const r = await this.#call({ type: "rollback", matchId: this.#lastMatchId });
+    if (r.type !== "rolledBack") throw new MatcherError("INTERNAL", `Unexpected ${r.type}`);
+    return r.orders;
   }
 
   /** @inheritdoc */

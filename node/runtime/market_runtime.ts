@@ -1,6 +1,7 @@
 /**
  * The node's side of the energy market: the match worker and its book
- * replica (kept at the head block; reloaded from state when it is not), and
+ * replica (kept at the head block; when a matched block is not committed,
+ * rolled back to its parent; reloaded from state otherwise), and
  * in-memory indexes of open orders for the API. Consensus results never
  * depend on this object: without it the market hook rebuilds the book from
  * state and computes the same thing.
@@ -24,6 +25,13 @@ export class MarketRuntime {
   private loadedTopology: GridTopology | null = null;
   /** Whether the replica was advanced by a match since the last commit/discard. */
   private advanced = false;
+  /**
+   * Parent of the last block matched and not committed: the replica is that
+   * block ahead of it and can be rolled back instead of reloaded.
+   */
+  private matchedOn: string | null = null;
+  /** Replica reloads (every open order sent), rollbacks, and rollbacks that failed (then reloaded). */
+  readonly replicaStats = { loads: 0, rollbacks: 0, rollbackFailures: 0 };
   private readonly metrics: MarketMetrics | undefined;
   /** Open orders by id (the committed state's `order/*`). */
   readonly orders = new Map<string, Order>();
@@ -44,6 +52,7 @@ export class MarketRuntime {
       this.orders.set(k.slice(ORDER_KEY_PREFIX.length), v as Order);
     }
     this.replicaAt = null;
+    this.matchedOn = null;
     this.advanced = false;
   }
 
@@ -55,12 +64,16 @@ export class MarketRuntime {
   async serviceFor(parentHash: string): Promise<MarketMatchService | undefined> {
     const topology = getGridTopology(this.state);
     if (!topology) return undefined;
+    if (this.replicaAt !== parentHash && this.matchedOn === parentHash) {
+      await this.rollBack(parentHash);
+    }
     if (this.replicaAt !== parentHash) await this.load(topology, parentHash);
     return {
       match: async (ops: MarketOp[], ctx: MatchContext, blockTopology: GridTopology) => {
         // A cap emergency declared in this block changes the topology the block matches on.
         if (blockTopology !== this.loadedTopology) await this.load(blockTopology, parentHash);
         this.replicaAt = null; // the replica is now ahead of the committed state
+        this.matchedOn = parentHash;
         this.advanced = true;
         const end = this.metrics?.matchingSeconds.startTimer();
         return await this.matcher.match(ops, ctx).finally(() => end?.());
@@ -69,9 +82,27 @@ export class MarketRuntime {
   }
 
   private async load(topology: GridTopology, at: string): Promise<void> {
-    await this.matcher.load(topology, [...this.orders.values()], getGridFlows(this.state));
+    this.replicaStats.loads++;
+    await this.matcher.load(topology, this.orders.values(), getGridFlows(this.state));
     this.loadedTopology = topology;
     this.replicaAt = at;
+  }
+
+  /**
+   * Undo the last match (its block was not committed) so that the replica is
+   * at `parentHash` again; on any failure the replica stays unknown (the
+   * caller reloads).
+   */
+  private async rollBack(parentHash: string): Promise<void> {
+    this.matchedOn = null;
+    try {
+      await this.matcher.rollback();
+      this.replicaStats.rollbacks++;
+      this.replicaAt = parentHash;
+    } catch {
+      this.replicaStats.rollbackFailures++;
+      this.replicaAt = null;
+    }
   }
 
   /** The block `hash`, the last one built or checked, was committed with `changes`. */
@@ -88,10 +119,15 @@ export class MarketRuntime {
     }
     if (this.advanced) this.replicaAt = hash;
     this.advanced = false;
+    this.matchedOn = null;
     this.updateOrderGauges();
   }
 
-  /** The block that was matched was not committed: the replica must be reloaded. */
+  /**
+   * The block that was matched was not committed: the replica is ahead of
+   * the committed state. The next `serviceFor` at the block's parent rolls
+   * it back (one small request) instead of reloading every open order.
+   */
   discarded(): void {
     this.replicaAt = null;
     this.advanced = false;

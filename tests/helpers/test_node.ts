@@ -117,6 +117,8 @@ export interface NodeProcess {
   baseUrl: string;
   /** Every stdout line so far. */
   lines: string[];
+  /** The last 4,000 characters of stderr (an uncaught error lands there). */
+  stderrTail(): string;
   kill(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
@@ -163,7 +165,14 @@ export async function spawnNodeProcess(
       }
     }
   })().catch(() => {});
-  const stderr = child.stderr.pipeTo(new WritableStream({ write() {} })).catch(() => {});
+  let stderrText = "";
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({
+      write(chunk) {
+        stderrText = (stderrText + chunk).slice(-4000);
+      },
+    }),
+  ).catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const port = await Promise.race([
     portPromise,
@@ -181,6 +190,7 @@ export async function spawnNodeProcess(
     child,
     baseUrl: `http://127.0.0.1:${port}`,
     lines,
+    stderrTail: () => stderrText,
     async kill(signal: Deno.Signal = "SIGKILL") {
       try {
         child.kill(signal);
