@@ -43,6 +43,18 @@ export async function startNode(
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => resolveFinished = r);
   let stopping: Promise<void> | null = null;
+  // Work still in flight when the node stops (a block being built, a match or
+  // signature job) is abandoned by design and fails with CLOSED errors; the
+  // commit protocol keeps the store safe. Such a rejection must not turn a
+  // graceful stop into a crash (exit code 1): it is logged instead.
+  const onShutdownRejection = (e: PromiseRejectionEvent) => {
+    if (stopping === null) return;
+    e.preventDefault();
+    log.warn("node.stop_abandoned_work", { error: String(e.reason) });
+  };
+  if (opts.handleSignals ?? true) {
+    globalThis.addEventListener("unhandledrejection", onShutdownRejection);
+  }
   const stop = () => {
     stopping ??= (async () => {
       // Long-lived responses (console SSE streams) close on this, so that

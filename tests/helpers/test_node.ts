@@ -49,6 +49,8 @@ level = "info"
 format = "json"
 [api]
 port = 0
+# The whole suite shares 2 cores: a request may wait for seconds (production default 10 s).
+request_timeout_ms = 60000
 ${opts.operatorTokenEnv ? `operator_token_env = "${opts.operatorTokenEnv}"` : ""}
 ${
     opts.rateLimitPerSecond
