@@ -11,11 +11,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   applyMatchResult,
+  copyOrder,
   DEFAULT_MARKET_PARAMS,
   GridState,
   type MarketOp,
   matchBlock,
-  type Order,
   OrderBook,
 } from "../node/market/mod.ts";
 import {
@@ -26,29 +26,12 @@ import {
 } from "../workers/match_client.ts";
 import { type Block, buildBlocks, run, SMALL_TOPOLOGY, streamArb } from "./market_helpers.ts";
 
-/** The order with its fields in createOrder's key order (the codec packs it). */
-function canonical(o: Order): Order {
-  return {
-    id: o.id,
-    owner: o.owner,
-    side: o.side,
-    amountWh: o.amountWh,
-    priceSatangPerKwh: o.priceSatangPerKwh,
-    source: o.source,
-    location: o.location,
-    expiresAtMs: o.expiresAtMs,
-    remainingWh: o.remainingWh,
-    seq: o.seq,
-    lockedSatang: o.lockedSatang,
-  };
-}
-
 /** Blocks whose placed orders have createOrder's key order. */
 function canonicalBlocks(blocks: Block[]): Block[] {
   return blocks.map((b) => ({
     ...b,
     ops: b.ops.map((op): MarketOp =>
-      op.type === "place" ? { type: "place", order: canonical(op.order) } : op
+      op.type === "place" ? { type: "place", order: copyOrder(op.order) } : op
     ),
   }));
 }

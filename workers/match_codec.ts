@@ -18,22 +18,15 @@
  * another key order) travels as itself inside the message (`plain`) and is
  * structured-cloned as before.
  */
-import type { MarketOp, MatchResult, Order, OrderRemoval, Trade } from "../node/market/mod.ts";
-
-/** Own keys of a packed order, in the key order of `createOrder`. */
-const ORDER_KEYS = [
-  "id",
-  "owner",
-  "side",
-  "amountWh",
-  "priceSatangPerKwh",
-  "source",
-  "location",
-  "expiresAtMs",
-  "remainingWh",
-  "seq",
-  "lockedSatang",
-] as const;
+// A packed order has exactly `createOrder`'s keys, in its key order (ORDER_KEYS).
+import {
+  type MarketOp,
+  type MatchResult,
+  type Order,
+  ORDER_KEYS,
+  type OrderRemoval,
+  type Trade,
+} from "../node/market/mod.ts";
 
 /** Own keys of a packed trade, in the order the matcher builds them. */
 const TRADE_KEYS = [

@@ -6,31 +6,14 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DEFAULT_MARKET_PARAMS, type MarketOp, type Order } from "../node/market/mod.ts";
+import { copyOrder, DEFAULT_MARKET_PARAMS, type MarketOp, type Order } from "../node/market/mod.ts";
 import { buildBlocks, run, SMALL_TOPOLOGY, streamArb } from "../tests/market_helpers.ts";
 import { decodeResult, encodeOps, encodeOrders, type WireResult } from "./match_codec.ts";
 import { MatchSession, type MatchWorkerResponse } from "./match_protocol.ts";
 import type { Block } from "../tests/market_helpers.ts";
 
-/** The order with its fields in createOrder's key order (so the codec packs it). */
-function canonical(o: Order): Order {
-  return {
-    id: o.id,
-    owner: o.owner,
-    side: o.side,
-    amountWh: o.amountWh,
-    priceSatangPerKwh: o.priceSatangPerKwh,
-    source: o.source,
-    location: o.location,
-    expiresAtMs: o.expiresAtMs,
-    remainingWh: o.remainingWh,
-    seq: o.seq,
-    lockedSatang: o.lockedSatang,
-  };
-}
-
 function canonicalOps(ops: MarketOp[]): MarketOp[] {
-  return ops.map((op) => op.type === "place" ? { type: "place", order: canonical(op.order) } : op);
+  return ops.map((op) => op.type === "place" ? { type: "place", order: copyOrder(op.order) } : op);
 }
 
 function renamePlaced(b: Block): Block {
@@ -79,7 +62,7 @@ Deno.test("rollback: replica equals the parent, and matches the next block like 
       const alt = buildBlocks(rawAlt);
       const k = cut % blocks.length;
       const pre = run(blocks.slice(0, k));
-      const preOrders = pre.book.snapshot().map(canonical), preFlows = pre.grid.snapshot();
+      const preOrders = pre.book.snapshot().map(copyOrder), preFlows = pre.grid.snapshot();
       const s = new MatchSession();
       load(s, preOrders, preFlows);
       // Block A: another stream's block at a later time (may cross intervals), then B after rollback.
@@ -114,7 +97,7 @@ Deno.test("rollback: replica equals the parent, and matches the next block like 
       }
       // And the whole stream agrees with matchBlock on one book.
       const expected = run(blocks);
-      assert.deepStrictEqual(s.inspect()!.orders, expected.book.snapshot().map(canonical));
+      assert.deepStrictEqual(s.inspect()!.orders, expected.book.snapshot().map(copyOrder));
       assert.deepStrictEqual(s.inspect()!.gridFlows, expected.grid.snapshot());
     }),
     { numRuns: 150, seed: 8 },
@@ -143,7 +126,7 @@ Deno.test("rollback: refused without a journal, for another match, or when an id
   assert.equal(r.type === "error" && r.code, "NO_JOURNAL", "one block back only");
 
   // A parent order cancelled and its id placed again in the same block cannot be undone.
-  const o: Order = canonical({
+  const o: Order = copyOrder({
     id: "x1",
     owner: "acct-1",
     side: "sell",

@@ -72,7 +72,7 @@ export function createOrder(input: NewOrderInput, seq: number, params: MarketPar
 }
 
 /** The fields of an {@link Order} in the order {@link createOrder} gives them. */
-const ORDER_FIELDS = [
+export const ORDER_KEYS = [
   "id",
   "owner",
   "side",
@@ -100,10 +100,14 @@ const ORDER_FIELDS = [
 export function compactOrder(o: Order): Order {
   let n = 0;
   for (const key in o) {
-    if (key !== ORDER_FIELDS[n]) return o;
+    if (key !== ORDER_KEYS[n]) return o;
     n++;
   }
-  if (n !== ORDER_FIELDS.length) return o;
+  return n === ORDER_KEYS.length ? copyOrder(o) : o;
+}
+
+/** A copy of `o` as one object literal with {@link createOrder}'s fields, in its key order. */
+export function copyOrder(o: Order): Order {
   return {
     id: o.id,
     owner: o.owner,
