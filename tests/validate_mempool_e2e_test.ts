@@ -12,17 +12,30 @@ import type { VerifyPool } from "../workers/verify_pool.ts";
 import { buildProposalBlock, validateBlock } from "../node/runtime/block_pipeline.ts";
 import { signWith, startTestNode, testWallet, waitFor } from "./helpers/test_node.ts";
 
-Deno.test("validateBlock: mempool transactions are not verified twice; a swapped signature is refused", async () => {
+/**
+ * A node funding alice, with long blocks: after block 1 nothing is produced
+ * while the test builds its own proposals.
+ */
+async function startIdleNode() {
   const alice = testWallet("alice");
   const bob = testWallet("bob");
-  // Long blocks: after block 1 nothing is produced while the test builds its own proposals.
   const node = await startTestNode({
     accounts: [{ address: alice.address, balanceSatang: 1_000_000, energyWh: 0 }],
     blockTimeMs: 600_000,
   });
+  const grid = node.running.node;
   try {
-    const grid = node.running.node;
     await waitFor(() => grid.head.header.height >= 1, 20_000, "block 1");
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
+  return { alice, bob, node, grid };
+}
+
+Deno.test("validateBlock: mempool transactions are not verified twice; a swapped signature is refused", async () => {
+  const { alice, bob, node, grid } = await startIdleNode();
+  try {
     const transfer = (amountSatang: number) =>
       signWith(alice, {
         kind: "transfer",
@@ -72,15 +85,8 @@ Deno.test("validateBlock: mempool transactions are not verified twice; a swapped
 });
 
 Deno.test("validateBlock: unheld transactions parsed in the workers once; hostile bodies refused on both paths", async () => {
-  const alice = testWallet("alice");
-  const bob = testWallet("bob");
-  const node = await startTestNode({
-    accounts: [{ address: alice.address, balanceSatang: 1_000_000, energyWh: 0 }],
-    blockTimeMs: 600_000,
-  });
+  const { alice, bob, node, grid } = await startIdleNode();
   try {
-    const grid = node.running.node;
-    await waitFor(() => grid.head.header.height >= 1, 20_000, "block 1");
     const pool = grid.verifier as VerifyPool;
     assert.equal(typeof pool.parseAndVerify, "function", "the node runs a verify pool");
     const transfer = (nonce: number, amountSatang: number) =>
