@@ -47,6 +47,23 @@ const myVotes = (actions: ConsensusAction[], me: number) =>
     a.type === "broadcastVote" && a.vote.validator === keys[me]!.publicKey ? [a.vote] : []
   );
 
+/** Starts `e` at height 1 of `set`, resumed after a restart. */
+function startResumed(e: ConsensusEngine, resume: EngineResume): ConsensusAction[] {
+  return e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set, resume });
+}
+
+/** No lock and no valid value. */
+const UNLOCKED = { lockedBlockHash: null, lockedRound: -1, validBlockHash: null, validRound: -1 };
+
+/** A validator `me` that proposes round `r` >= 1 but not round r - 1 (so it can lock in r - 1). */
+function findLaterRoundProposer(): { me: number; r: number } {
+  for (let r = 1; r < 20; r++) {
+    const p = proposerIndex(r);
+    if (proposerIndex(r - 1) !== p) return { me: p, r };
+  }
+  throw new Error("no such round in 20");
+}
+
 /** A round whose proposer is not `me`, at or after `from`. */
 function otherRound(me: number, from: number): number {
   for (let r = from;; r++) if (proposerIndex(r) !== me) return r;
@@ -123,46 +140,22 @@ Deno.test("engine: a lock restored at start makes the voter prevote only the loc
 
   // Without the lock (a fresh engine at round r), the same proposal gets a prevote for B.
   const e3 = engineOf(me);
-  e3.handle({
-    type: "start",
-    height: 1,
-    prevHash: GENESIS_HASH,
-    validators: set,
-    resume: {
-      round: r,
-      lockedBlockHash: null,
-      lockedRound: -1,
-      validBlockHash: null,
-      validRound: -1,
-    },
-  });
+  startResumed(e3, { round: r, ...UNLOCKED });
   assert.deepEqual(myVotes(propose(e3, r, B), me).map((v) => v.blockHash), [B]);
 });
 
 Deno.test("engine: a resumed proposer re-proposes its valid value with polRound, past its signed rounds", () => {
   // Find a validator that proposes some round r >= 1 and lock it in an earlier round.
-  let me = -1;
-  let r = -1;
-  for (let round = 1; round < 20 && me < 0; round++) {
-    const p = proposerIndex(round);
-    if (proposerIndex(round - 1) !== p) [me, r] = [p, round];
-  }
-  assert.ok(me >= 0);
+  const { me, r } = findLaterRoundProposer();
   const e = engineOf(me);
   const polPrevotes = [0, 1, 2, 3].filter((i) => i !== me).map((i) => vote(i, "prevote", r - 1, A));
-  const actions = e.handle({
-    type: "start",
-    height: 1,
-    prevHash: GENESIS_HASH,
-    validators: set,
-    resume: {
-      round: r - 1, // raised above the lock's round
-      lockedBlockHash: A,
-      lockedRound: r - 1,
-      validBlockHash: A,
-      validRound: r - 1,
-      polPrevotes,
-    },
+  const actions = startResumed(e, {
+    round: r - 1, // raised above the lock's round
+    lockedBlockHash: A,
+    lockedRound: r - 1,
+    validBlockHash: A,
+    validRound: r - 1,
+    polPrevotes,
   });
   assert.equal(e.status.round, r);
   const proposals = actions.flatMap((a) => a.type === "broadcastProposal" ? [a.proposal] : []);
@@ -179,29 +172,17 @@ Deno.test("engine: a resumed proposer re-proposes its valid value with polRound,
 Deno.test("engine: a resumed locked proposer's POL prevotes let a fresh unlocked voter accept its re-proposal", () => {
   // The locked validator `me` proposes round r; it locked on A in round r - 1 with
   // validators x and y. `other` restarted too: a fresh engine, no votes in memory.
-  let me = -1;
-  let r = -1;
-  for (let round = 1; round < 20 && me < 0; round++) {
-    const p = proposerIndex(round);
-    if (proposerIndex(round - 1) !== p) [me, r] = [p, round];
-  }
-  assert.ok(me >= 0);
+  const { me, r } = findLaterRoundProposer();
   const [x, y, other] = [0, 1, 2, 3].filter((i) => i !== me) as [number, number, number];
   const polPrevotes = [me, x, y].map((i) => vote(i, "prevote", r - 1, A));
   const locked = engineOf(me);
-  const out = locked.handle({
-    type: "start",
-    height: 1,
-    prevHash: GENESIS_HASH,
-    validators: set,
-    resume: {
-      round: r,
-      lockedBlockHash: A,
-      lockedRound: r - 1,
-      validBlockHash: A,
-      validRound: r - 1,
-      polPrevotes,
-    },
+  const out = startResumed(locked, {
+    round: r,
+    lockedBlockHash: A,
+    lockedRound: r - 1,
+    validBlockHash: A,
+    validRound: r - 1,
+    polPrevotes,
   });
   const gossiped = out.flatMap((a) => a.type === "gossipVotes" ? a.votes : []);
   const proposal = out.flatMap((a) => a.type === "broadcastProposal" ? [a.proposal] : [])[0]!;
@@ -209,19 +190,7 @@ Deno.test("engine: a resumed locked proposer's POL prevotes let a fresh unlocked
   assert.equal(gossiped.length, 3);
 
   const fresh = engineOf(other);
-  fresh.handle({
-    type: "start",
-    height: 1,
-    prevHash: GENESIS_HASH,
-    validators: set,
-    resume: {
-      round: r,
-      lockedBlockHash: null,
-      lockedRound: -1,
-      validBlockHash: null,
-      validRound: -1,
-    },
-  });
+  startResumed(fresh, { round: r, ...UNLOCKED });
   assert.equal(fresh.status.round, r);
   // The re-proposal alone (polRound r - 1, no prevote quorum seen): no prevote yet.
   const before = [
@@ -273,12 +242,12 @@ Deno.test("engine: the POL prevotes are gossiped again at each round start and r
 
 Deno.test("engine: a start without resume (next height) clears the lock", () => {
   const e = engineOf(0);
-  e.handle({
-    type: "start",
-    height: 1,
-    prevHash: GENESIS_HASH,
-    validators: set,
-    resume: { round: 3, lockedBlockHash: A, lockedRound: 2, validBlockHash: A, validRound: 2 },
+  startResumed(e, {
+    round: 3,
+    lockedBlockHash: A,
+    lockedRound: 2,
+    validBlockHash: A,
+    validRound: 2,
   });
   assert.equal(e.status.lockedBlockHash, A);
   e.handle({ type: "start", height: 2, prevHash: "22".repeat(32), validators: set });
