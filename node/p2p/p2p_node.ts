@@ -288,12 +288,18 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
 
   let rateDropped = 0;
   const clock = new ClockOffsetEstimator();
+  let clockCheckedAtMs = -Infinity;
   let clockWarnedAtMs = -Infinity;
 
-  /** Samples the sender's clock; warns (once a minute) while ours is far off. */
+  /**
+   * Samples the sender's clock (every envelope: cheap); looks at the estimate
+   * at most every 10 s (it sorts every peer's samples) and warns at most once
+   * a minute while ours is far off.
+   */
   function sampleClock(peer: string, sentAtMs: number, nowMs: number): void {
     clock.record(peer, sentAtMs, nowMs);
-    if (nowMs - clockWarnedAtMs < 60_000) return;
+    if (nowMs - clockCheckedAtMs < 10_000 || nowMs - clockWarnedAtMs < 60_000) return;
+    clockCheckedAtMs = nowMs;
     const offset = clock.estimate(nowMs);
     if (offset === null || Math.abs(offset.offsetMs) <= CLOCK_OFFSET_WARN_MS) return;
     clockWarnedAtMs = nowMs;
