@@ -171,6 +171,8 @@ export interface StatusView {
   head_hash: string;
   state_root: string;
   peers: number;
+  /** Height, round, step and lock of the consensus engine (null without one). */
+  consensus?: unknown;
 }
 
 /** Status of a node, or null when it does not answer. */
@@ -281,9 +283,7 @@ export async function describeNetwork(net: ProcessNetwork, focus: number): Promi
       lines.push(`node ${m.index}: down`);
       continue;
     }
-    const s = await getStatus(m.proc.baseUrl) as
-      | (StatusView & { peers?: number; consensus?: unknown })
-      | null;
+    const s = await getStatus(m.proc.baseUrl);
     lines.push(
       `node ${m.index}: height ${s?.height ?? "?"} peers ${s?.peers ?? "?"} consensus ${
         JSON.stringify(s?.consensus ?? null)

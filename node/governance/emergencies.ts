@@ -140,7 +140,7 @@ export function processEmergencySignature(
     );
   }
   const stored = getPendingEmergencyActions(state);
-  const pending = stored.filter((p) => isPendingActionOpen(p, at.timestampMs));
+  const pending = getPendingEmergencyActions(state, at.timestampMs);
   const same = (p: PendingEmergencyAction) =>
     p.action === action.action && p.scope === action.scope && p.kind === action.kind &&
     p.capKw === action.capKw;

@@ -195,8 +195,7 @@ export async function startMeshNodes(
   optionsOf: (
     key: number | string,
   ) => Omit<NetworkConfigOptions, "dataDir" | "key" | "bootstrapPeers">,
-): Promise<NetworkNode[]> {
-  const started: NetworkNode[] = [];
+): Promise<void> {
   for (const key of keys) {
     const node = await startNetworkNode({
       ...optionsOf(key),
@@ -204,7 +203,5 @@ export async function startMeshNodes(
       bootstrapPeers: into.flatMap((p) => p.addresses.slice(0, 1)),
     });
     into.push(node);
-    started.push(node);
   }
-  return started;
 }
