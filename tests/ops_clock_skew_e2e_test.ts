@@ -23,12 +23,16 @@ import {
   isPeakHour,
 } from "../node/market/mod.ts";
 import { networkConfigToml, validatorWallet, writeNodeKey } from "./helpers/network.ts";
-import { signWith, TEST_PASSPHRASE, testWallet, waitFor } from "./helpers/test_node.ts";
+import {
+  type NodeProcess,
+  signWith,
+  spawnNodeProcess,
+  testWallet,
+  waitFor,
+} from "./helpers/test_node.ts";
 import { getJson, getStatus, pickFreePorts, validatorPeerId } from "./ops_network_helpers.ts";
 
 const FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
-const DENO_JSON = new URL("../deno.json", import.meta.url).pathname;
 const HOUR_MS = 3_600_000;
 
 interface SkewedNode {
@@ -46,56 +50,14 @@ interface BlockJson {
   header: { height: number; timestampMs: number; proposer: string; stateRoot: string };
 }
 
-async function spawnSkewed(configPath: string, offsetS: number): Promise<
-  Pick<SkewedNode, "baseUrl" | "lines" | "child">
-> {
-  const env: Record<string, string> = { GRIDTOKENX_PASSPHRASE: TEST_PASSPHRASE };
+function spawnSkewed(configPath: string, offsetS: number): Promise<NodeProcess> {
+  const env: Record<string, string> = {};
   if (offsetS !== 0) {
     env.LD_PRELOAD = FAKETIME_LIB;
     env.FAKETIME = `${offsetS >= 0 ? "+" : "-"}${Math.abs(offsetS)}`;
     env.DONT_FAKE_MONOTONIC = "1";
   }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", DENO_JSON, MAIN_TS, "start", "--config", configPath],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const lines: string[] = [];
-  let stderr = "";
-  const stderrDone = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      stderr = (stderr + chunk).slice(-4000);
-    }
-  })().catch(() => {});
-  let resolvePort!: (port: number) => void;
-  const port = new Promise<number>((r) => resolvePort = r);
-  (async () => {
-    let buf = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        if (line.includes('"api.listening"')) resolvePort(JSON.parse(line).port);
-      }
-    }
-  })().catch(() => {});
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const p = await Promise.race([
-    port,
-    child.status.then(async (s) => {
-      await stderrDone;
-      throw new Error(`node exited with ${s.code}:\n${lines.join("\n")}\n${stderr}`);
-    }),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("node did not listen in 40 s")), 40_000);
-    }),
-  ]).finally(() => clearTimeout(timer));
-  return { baseUrl: `http://127.0.0.1:${p}`, lines, child };
+  return spawnNodeProcess(configPath, 40_000, env);
 }
 
 /** Four validators, node i with its clock `offsetsS[i]` seconds off, all bootstrapping to all. */

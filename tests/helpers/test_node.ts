@@ -127,10 +127,14 @@ export interface NodeProcess {
 const MAIN_TS = new URL("../../main.ts", import.meta.url).pathname;
 const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
 
-/** Starts `main.ts start` as a child process with the given config file; resolves once the API listens. */
+/**
+ * Starts `main.ts start` as a child process with the given config file; resolves once the API
+ * listens. `env` is added to the child's environment (e.g. libfaketime's variables).
+ */
 export async function spawnNodeProcess(
   configPath: string,
   timeoutMs = 20_000,
+  env: Record<string, string> = {},
 ): Promise<NodeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     // As the node runs in production (deno.json "start"): the match worker collects between blocks.
@@ -145,7 +149,7 @@ export async function spawnNodeProcess(
       "--config",
       configPath,
     ],
-    env: { GRIDTOKENX_PASSPHRASE: TEST_PASSPHRASE },
+    env: { GRIDTOKENX_PASSPHRASE: TEST_PASSPHRASE, ...env },
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
@@ -178,8 +182,11 @@ export async function spawnNodeProcess(
   let timer: ReturnType<typeof setTimeout> | undefined;
   const port = await Promise.race([
     portPromise,
-    child.status.then((s) => {
-      throw new Error(`node exited with ${s.code} before listening:\n${lines.join("\n")}`);
+    child.status.then(async (s) => {
+      await stderr;
+      throw new Error(
+        `node exited with ${s.code} before listening:\n${lines.join("\n")}\n${stderrText}`,
+      );
     }),
     new Promise<never>((_, reject) => {
       timer = setTimeout(
