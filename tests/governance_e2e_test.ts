@@ -14,6 +14,7 @@ import {
 import { authorityKeystorePath, loadWallet } from "../node/runtime/keys.ts";
 import type { Wallet } from "../node/runtime/wallet.ts";
 import { runCli } from "../cli/main.ts";
+import { proposeParameterArgs } from "./helpers/governance.ts";
 import {
   signWith,
   startTestNode,
@@ -110,21 +111,7 @@ Deno.test("governance: CLI proposal to set carbon_credits.solar to 0.7 passes an
     assert.ok(imported.out.includes(gridNode.wallet.address));
 
     await t.step("the product description's command creates the proposal", async () => {
-      const r = await cli(
-        "--json",
-        "governance",
-        "propose",
-        "--title",
-        "Increase renewable energy incentives",
-        "--description",
-        "Proposal to increase carbon credit rates for solar energy",
-        "--type",
-        "parameter-change",
-        "--parameter",
-        "carbon_credits.solar",
-        "--new-value",
-        "0.7",
-      );
+      const r = await cli("--json", ...proposeParameterArgs());
       assert.equal(r.code, 0, r.err);
       const out = JSON.parse(r.out);
       assert.equal(out.status, "committed");
@@ -146,16 +133,7 @@ Deno.test("governance: CLI proposal to set carbon_credits.solar to 0.7 passes an
       const before = gridNode.getAccount(gridNode.wallet.address).balanceSatang;
       const r = await cli(
         "--json",
-        "governance",
-        "propose",
-        "--title",
-        "Cut solar credits",
-        "--type",
-        "parameter-change",
-        "--parameter",
-        "carbon_credits.solar",
-        "--new-value",
-        "0.1",
+        ...proposeParameterArgs("carbon_credits.solar", "0.1", "Cut solar credits", ""),
       );
       assert.equal(r.code, 0, r.err);
       const id = JSON.parse(r.out).proposal_id;
@@ -198,32 +176,10 @@ Deno.test("governance: CLI proposal to set carbon_credits.solar to 0.7 passes an
     });
 
     await t.step("bad values are refused with clear errors", async () => {
-      const r = await cli(
-        "governance",
-        "propose",
-        "--title",
-        "x",
-        "--type",
-        "parameter-change",
-        "--parameter",
-        "carbon_credits.solar",
-        "--new-value",
-        "abc",
-      );
+      const r = await cli(...proposeParameterArgs("carbon_credits.solar", "abc", "x", ""));
       assert.equal(r.code, 1);
       assert.match(r.err, /BAD_PARAMETER_VALUE/);
-      const unknown = await cli(
-        "governance",
-        "propose",
-        "--title",
-        "x",
-        "--type",
-        "parameter-change",
-        "--parameter",
-        "carbon_credits.coal",
-        "--new-value",
-        "1",
-      );
+      const unknown = await cli(...proposeParameterArgs("carbon_credits.coal", "1", "x", ""));
       assert.match(unknown.err, /UNKNOWN_PARAMETER/);
       const noVote = await cli("governance", "vote", "99", "yes");
       assert.equal(noVote.code, 1);

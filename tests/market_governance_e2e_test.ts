@@ -9,6 +9,7 @@ import { toSignedTxJson, type TxBody } from "../node/chain/transaction.ts";
 import { authorityKeystorePath, loadWallet } from "../node/runtime/keys.ts";
 import type { Wallet } from "../node/runtime/wallet.ts";
 import { runCli } from "../cli/main.ts";
+import { proposeParameterArgs } from "./helpers/governance.ts";
 import {
   signWith,
   startTestNode,
@@ -100,21 +101,7 @@ Deno.test("market + governance: carbon credit change applies to the next trade; 
       `${node.dataDir}/keys/validator.json`,
     );
     const proposed = JSON.parse(
-      await cli(
-        "--json",
-        "governance",
-        "propose",
-        "--title",
-        "Increase renewable energy incentives",
-        "--description",
-        "Proposal to increase carbon credit rates for solar energy",
-        "--type",
-        "parameter-change",
-        "--parameter",
-        "carbon_credits.solar",
-        "--new-value",
-        "0.7",
-      ),
+      await cli("--json", ...proposeParameterArgs()),
     );
     await cli("governance", "vote", String(proposed.proposal_id), "yes");
     await waitFor(
