@@ -286,6 +286,10 @@ export class Sim {
             this.#send(i, { type: "vote", vote: twin });
           }
           break;
+        case "gossipVotes":
+          // The proof-of-lock of our valid value, relayed as signed (the driver publishes each vote).
+          for (const vote of a.votes) this.#send(i, { type: "vote", vote });
+          break;
         case "scheduleTimeout":
           this.#push(i, a.delayMs, {
             type: "timeout",
