@@ -104,6 +104,7 @@ export class ChainStore {
   }
 
   close(): void {
+    this.#txIndex.close();
     this.kv.close();
   }
 

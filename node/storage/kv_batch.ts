@@ -99,7 +99,7 @@ export class KvBatch {
   }
 }
 
-async function commitOrThrow(op: Deno.AtomicOperation): Promise<void> {
+export async function commitOrThrow(op: Deno.AtomicOperation): Promise<void> {
   const res = await op.commit();
   if (!res.ok) throw new StorageError("COMMIT_FAILED", "KV atomic commit failed");
 }

@@ -37,12 +37,19 @@ export const kvKey = {
   tx: (id: string) => ["tx", id] as const,
   /** Uint8Array: chunk `i` of a block's level-0 transaction index (tx_index.ts), written with the block. */
   txIndexChunk: (height: number, i: number) => ["txr", height, i] as const,
-  /** Uint8Array: part `i` of the level-1 index page of a bucket, from the fold ending at `foldHeight`. */
-  txFoldPage: (bucket: number, foldHeight: number, i: number) =>
-    ["txp", bucket, foldHeight, i] as const,
+  /**
+   * Uint8Array: part `i` of a bucket's index page ending at `foldHeight`: a fold's page
+   * (`level` 0), or a merge of {@link TX_PAGE_MERGE_FANOUT} pages of `level - 1` (tx_index.ts).
+   * The last key part is `level * TX_PAGE_LEVEL_STRIDE + i`, so a merged page sorts after its
+   * inputs and a lookup that lists the bucket while a merge deletes them still meets it.
+   */
+  txFoldPage: (bucket: number, foldHeight: number, i: number, level = 0) =>
+    ["txp", bucket, foldHeight, level * TX_PAGE_LEVEL_STRIDE + i] as const,
   txFoldPrefix: (bucket: number) => ["txp", bucket] as const,
   /** number: last height whose level-0 transaction index is folded into `txp` pages. */
   txFolded: () => ["meta", "txfolded"] as const,
+  /** `TxPageSetsRecord` (tx_index.ts): the page sets a lookup reads, and merged ones being deleted. */
+  txPageSets: () => ["meta", "txpagesets"] as const,
   /** Any: one chain-state entry, keyed by its state key (node/chain/state.ts). */
   state: (stateKey: string) => ["state", stateKey] as const,
   statePrefix: () => ["state"] as const,
@@ -84,6 +91,9 @@ export interface BlobRecord {
   chunks: number;
   bytes: number;
 }
+
+/** Key-part stride of a page level in `txp` keys (a page never has this many parts). */
+export const TX_PAGE_LEVEL_STRIDE = 2 ** 20;
 
 /** Chunk size below Deno KV's 64 KiB value limit. */
 export const CHUNK_BYTES = 60 * 1024;

@@ -10,7 +10,12 @@
  *   transactions the level-0 entries are folded into one page per bucket
  *   (the first {@link TX_INDEX_BUCKET_BITS} bits of the id) of
  *   {@link TX_INDEX_ENTRY_BYTES}-byte entries: prefix, height, position.
- *   A lookup reads one bucket's pages (one per fold).
+ *   A lookup reads one bucket's pages.
+ * - Merged pages: the fold pages form page sets (one page per bucket, ending
+ *   at a height); when the newest {@link TX_PAGE_MERGE_FANOUT} sets have the
+ *   same level, a background merge concatenates them, bucket by bucket, into
+ *   one set of the next level (up to {@link TX_PAGE_MAX_LEVEL}). A lookup then
+ *   reads O(8 × levels + folds / 8^levels) pages, not one per fold.
  *
  * Entries are keyed by 16-byte prefixes of SHA-256 ids: a false match needs a
  * 128-bit collision.
@@ -26,6 +31,40 @@ export const TX_INDEX_BUCKET_BITS = 12;
 export const TX_INDEX_FOLD_TXS = 262_144;
 /** Bytes of a level-1 entry: id prefix, height (u32), position (u32). */
 export const TX_INDEX_ENTRY_BYTES = TX_ID_PREFIX_BYTES + 8;
+
+/** Page sets of one level merged into one of the next. */
+export const TX_PAGE_MERGE_FANOUT = 8;
+/** Highest merge level: a level-3 set holds 8^3 folds (~134M transactions, ~0.8 MB per bucket). */
+export const TX_PAGE_MAX_LEVEL = 3;
+
+/** One page per bucket (some may be empty), covering the folds up to `upTo`. */
+export interface TxPageSet {
+  upTo: number;
+  level: number;
+}
+
+/**
+ * `meta/txpagesets`: the page sets lookups rely on, oldest first, and the inputs of the last
+ * merge (`retired`) still to be deleted. Fold pages of stores written before it are not listed:
+ * they are still read, never merged.
+ */
+export interface TxPageSetsRecord {
+  sets: TxPageSet[];
+  retired: TxPageSet[];
+}
+
+/** The merge due in `sets` (the newest FANOUT sets of one level below the max), or null. */
+export function planTxPageMerge(
+  sets: readonly TxPageSet[],
+): { inputs: TxPageSet[]; output: TxPageSet; sets: TxPageSet[] } | null {
+  const n = sets.length;
+  if (n < TX_PAGE_MERGE_FANOUT) return null;
+  const inputs = sets.slice(n - TX_PAGE_MERGE_FANOUT);
+  const level = inputs[0]!.level;
+  if (level >= TX_PAGE_MAX_LEVEL || inputs.some((s) => s.level !== level)) return null;
+  const output = { upTo: inputs[inputs.length - 1]!.upTo, level: level + 1 };
+  return { inputs, output, sets: [...sets.slice(0, n - TX_PAGE_MERGE_FANOUT), output] };
+}
 
 const ID_RE = /^[0-9a-f]{64}$/;
 

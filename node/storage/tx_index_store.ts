@@ -9,6 +9,12 @@
  * its block is committed. A fold writes its pages, then moves `meta/txfolded`,
  * then deletes the folded level-0 records; interrupted, it is simply done
  * again from level 0 (duplicate entries in two pages give the same answer).
+ *
+ * After a fold, page sets are merged in the background (tx_index.ts). A merge
+ * writes the merged pages, then replaces its inputs by the output in
+ * `meta/txpagesets` and lists them as retired, then deletes them; interrupted
+ * (crash or `close()`), it is redone or its deletions finished at the next
+ * start. At most one fold or merge runs at a time.
  */
 import {
   type BlockRecord,
@@ -17,7 +23,7 @@ import {
   kvKey,
   type TxLocation,
 } from "./kv_layout.ts";
-import { joinChunks, KvBatch, splitChunks } from "./kv_batch.ts";
+import { commitOrThrow, joinChunks, KvBatch, splitChunks } from "./kv_batch.ts";
 import {
   computeIdPrefixHex,
   computeTxBucket,
@@ -26,7 +32,11 @@ import {
   encodeFoldPages,
   findInFoldPage,
   isTxId,
+  planTxPageMerge,
+  TX_INDEX_BUCKET_BITS,
   TX_INDEX_FOLD_TXS,
+  type TxPageSet,
+  type TxPageSetsRecord,
 } from "./tx_index.ts";
 
 /** Transaction index over one Deno KV database; used by ChainStore only. */
@@ -37,6 +47,9 @@ export class TxIndexStore {
   readonly #chunks = new Map<number, number>();
   #loading: Promise<void> | null = null;
   #fold: Promise<void> | null = null;
+  #merge: Promise<void> | null = null;
+  #pageSets: TxPageSetsRecord = { sets: [], retired: [] };
+  #closed = false;
   #error: Error | null = null;
 
   /** @param foldTxs level-0 transactions that trigger a fold */
@@ -52,7 +65,17 @@ export class TxIndexStore {
     return this.#loading ??= this.#load();
   }
 
+  /** Stops background merges at the next bucket (the KV is about to close). */
+  close(): void {
+    this.#closed = true;
+  }
+
   async #load(): Promise<void> {
+    this.#pageSets = (await this.kv.get<TxPageSetsRecord>(kvKey.txPageSets())).value ??
+      this.#pageSets;
+    if (this.#pageSets.retired.length > 0 || planTxPageMerge(this.#pageSets.sets)) {
+      this.#startMerge();
+    }
     const head = (await this.kv.get<HeadRecord>(kvKey.head())).value;
     let folded = (await this.kv.get<number>(kvKey.txFolded())).value;
     if (folded === null) {
@@ -92,20 +115,42 @@ export class TxIndexStore {
   committed(height: number, txIds: readonly string[], chunks: number): void {
     txIds.forEach((id, i) => this.#recent.set(computeIdPrefixHex(id), [height, i]));
     if (chunks > 0) this.#chunks.set(height, chunks);
-    if (this.#recent.size >= this.foldTxs && this.#fold === null && this.#error === null) {
-      this.#fold = this.#foldRecent().then(
-        () => {
-          this.#fold = null;
-        },
-        (e) => {
-          this.#error = e instanceof Error ? e : new Error(String(e));
-          this.#fold = null;
-        },
-      );
-    }
+    this.#startFold();
   }
 
-  /** Waits for a running fold. */
+  #startFold(): void {
+    if (
+      this.#recent.size < this.foldTxs || this.#fold !== null || this.#merge !== null ||
+      this.#error !== null || this.#closed
+    ) return;
+    this.#fold = this.#foldRecent().then(
+      () => {
+        this.#fold = null;
+        this.#startMerge();
+      },
+      (e) => {
+        this.#error = e instanceof Error ? e : new Error(String(e));
+        this.#fold = null;
+      },
+    );
+  }
+
+  #startMerge(): void {
+    if (this.#fold !== null || this.#merge !== null || this.#error !== null || this.#closed) return;
+    this.#merge = this.#mergePageSets().then(
+      () => {
+        this.#merge = null;
+        this.#startFold();
+      },
+      (e) => {
+        this.#merge = null;
+        // Closing the KV under a merge is expected; anything else faults the store.
+        if (!this.#closed) this.#error = e instanceof Error ? e : new Error(String(e));
+      },
+    );
+  }
+
+  /** Waits for a running fold (not for a merge: it may take long and is safe to cut). */
   async drain(): Promise<void> {
     await this.#fold;
     if (this.#error) throw this.#error;
@@ -137,7 +182,14 @@ export class TxIndexStore {
       );
     }
     await pages.flush();
-    await this.kv.set(kvKey.txFolded(), upTo);
+    const pageSets: TxPageSetsRecord = {
+      sets: [...this.#pageSets.sets, { upTo, level: 0 }],
+      retired: this.#pageSets.retired,
+    };
+    await commitOrThrow(
+      this.kv.atomic().set(kvKey.txFolded(), upTo).set(kvKey.txPageSets(), pageSets),
+    );
+    this.#pageSets = pageSets;
     const stale = new KvBatch(this.kv);
     for (const [h, count] of [...this.#chunks]) {
       if (h > upTo) continue;
@@ -149,4 +201,62 @@ export class TxIndexStore {
     }
     await stale.flush();
   }
+
+  /** Deletes retired page sets, then runs every merge that is due. */
+  async #mergePageSets(): Promise<void> {
+    for (;;) {
+      if (this.#closed) return;
+      const { sets, retired } = this.#pageSets;
+      if (retired.length > 0) {
+        const stale = new KvBatch(this.kv);
+        for (let bucket = 0; bucket < BUCKETS && !this.#closed; bucket++) {
+          for (const set of retired) {
+            for await (const e of this.kv.list(pageSetSelector(bucket, set))) stale.delete(e.key);
+          }
+          if (stale.length >= FLUSH_MUTATIONS) await stale.flush();
+        }
+        if (this.#closed) return;
+        await stale.flush();
+        await this.#savePageSets({ sets, retired: [] });
+        continue;
+      }
+      const merge = planTxPageMerge(sets);
+      if (merge === null) return;
+      const out = new KvBatch(this.kv);
+      for (let bucket = 0; bucket < BUCKETS; bucket++) {
+        if (this.#closed) return;
+        const parts: Uint8Array[] = [];
+        for (const set of merge.inputs) {
+          for await (const e of this.kv.list<Uint8Array>(pageSetSelector(bucket, set))) {
+            parts.push(e.value);
+          }
+        }
+        if (parts.length === 0) continue;
+        // Every part is whole entries, and CHUNK_BYTES a multiple of the entry size.
+        splitChunks(joinChunks(parts), CHUNK_BYTES).forEach((c, i) =>
+          out.set(kvKey.txFoldPage(bucket, merge.output.upTo, i, merge.output.level), c)
+        );
+        if (out.length >= FLUSH_MUTATIONS) await out.flush();
+      }
+      await out.flush();
+      await this.#savePageSets({ sets: merge.sets, retired: merge.inputs });
+    }
+  }
+
+  async #savePageSets(record: TxPageSetsRecord): Promise<void> {
+    await this.kv.set(kvKey.txPageSets(), record);
+    this.#pageSets = record;
+  }
+}
+
+const BUCKETS = 2 ** TX_INDEX_BUCKET_BITS;
+/** Mutations gathered before a merge writes them (a few atomic commits). */
+const FLUSH_MUTATIONS = 2_000;
+
+/** The keys of one bucket's page in a page set. */
+function pageSetSelector(bucket: number, set: TxPageSet): Deno.KvListSelector {
+  return {
+    start: kvKey.txFoldPage(bucket, set.upTo, 0, set.level),
+    end: kvKey.txFoldPage(bucket, set.upTo, 0, set.level + 1),
+  };
 }

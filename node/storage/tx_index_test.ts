@@ -18,6 +18,8 @@ import {
   encodeBlockTxIndex,
   encodeFoldPages,
   findInFoldPage,
+  planTxPageMerge,
+  type TxPageSetsRecord,
 } from "./tx_index.ts";
 
 const T0 = 1_767_225_600_000;
@@ -59,16 +61,21 @@ function transfer(from: number, nonce: number): Tx {
   return parseTransaction({ body, signature: "11".repeat(64) });
 }
 
-/** `blocks` consecutive blocks of `SENDERS` transfers each. */
-async function makeBlocks(state: MemoryState, parent: BlockHeader, blocks: number) {
+/** `blocks` consecutive blocks of `perBlock` transfers each. */
+async function makeBlocks(
+  state: MemoryState,
+  parent: BlockHeader,
+  blocks: number,
+  perBlock = SENDERS,
+) {
   const out: CommitInput[] = [];
   for (let h = 1; h <= blocks; h++) {
-    const txs = Array.from({ length: SENDERS }, (_, i) => transfer(i, h - 1));
+    const txs = Array.from({ length: perBlock }, (_, i) => transfer(i, h - 1));
     const built = await buildBlock(state, parent, txs, {
       timestampMs: parent.timestampMs + 1_000,
       proposer: toHex(seed(99)),
     });
-    assert.equal(built.included.length, SENDERS);
+    assert.equal(built.included.length, perBlock);
     state.apply(built.changes);
     out.push({
       block: { header: built.header, txs: built.included.map(toSignedTxJson), signature: "" },
@@ -159,6 +166,73 @@ Deno.test("ChainStore: deferred step 3 cut short by close() is redone by recover
     assert.equal((await store.getHead())?.height, 4);
     await assertAllIndexed(store, blocks);
     assert.deepEqual(sorted(await store.loadState()), sorted(state.entries));
+    store.close();
+  });
+});
+
+Deno.test("tx index merge plan: 8 sets of one level become one of the next, up to level 3", () => {
+  const sets = (levels: number[]) => levels.map((level, i) => ({ upTo: i * 10, level }));
+  assert.equal(planTxPageMerge(sets([0, 0, 0, 0, 0, 0, 0])), null);
+  assert.deepEqual(planTxPageMerge(sets([1, 0, 0, 0, 0, 0, 0, 0, 0])), {
+    inputs: sets([1, 0, 0, 0, 0, 0, 0, 0, 0]).slice(1),
+    output: { upTo: 80, level: 1 },
+    sets: [{ upTo: 0, level: 1 }, { upTo: 80, level: 1 }],
+  });
+  assert.equal(planTxPageMerge(sets([1, 1, 1, 1, 1, 1, 1, 0])), null);
+  assert.equal(planTxPageMerge(sets([3, 3, 3, 3, 3, 3, 3, 3])), null);
+  assert.deepEqual(planTxPageMerge(sets([2, 2, 2, 2, 2, 2, 2, 2]))?.output, { upTo: 70, level: 3 });
+});
+
+Deno.test("ChainStore tx index: page sets merge in the background; a merge cut by close() finishes on reopen", async () => {
+  await withDir(async (path) => {
+    const { spec, g, state } = makeChain();
+    const blocks = await makeBlocks(state, g.header, 17, 40);
+    let store = await ChainStore.open(path, { txIndexFoldTxs: 10 });
+    await store.initGenesis(spec, g.header, computeBlockHash(g.header), g.changes);
+    const record = async () =>
+      (await store.kv.get<TxPageSetsRecord>(kvKey.txPageSets())).value ?? { sets: [], retired: [] };
+    /** Until everything up to `height` is folded and no merge is due or half done. */
+    const settled = async (height: number) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const r = await record();
+        const folded = (await store.kv.get<number>(kvKey.txFolded())).value;
+        if (folded === height && r.retired.length === 0 && planTxPageMerge(r.sets) === null) {
+          return r;
+        }
+        assert.ok(Date.now() < deadline, `folded ${folded}, page sets ${JSON.stringify(r)}`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    };
+    // A fold per block (over 10 transactions each): the 8th fold's sets merge into one of level 1.
+    for (const b of blocks.slice(0, 7)) {
+      await store.commitBlock(b);
+      await settled(b.block.header.height);
+    }
+    await store.commitBlock(blocks[7]!);
+    await store.drain(); // the fold, not the merge it starts
+    store.close(); // cuts the merge
+    store = await ChainStore.open(path, { txIndexFoldTxs: 10 });
+    await assertAllIndexed(store, blocks.slice(0, 8));
+    assert.deepEqual((await settled(8)).sets, [{ upTo: 8, level: 1 }]);
+    for (const b of blocks.slice(8)) {
+      await store.commitBlock(b);
+      await settled(b.block.header.height);
+    }
+    assert.deepEqual((await record()).sets, [{ upTo: 8, level: 1 }, { upTo: 16, level: 1 }, {
+      upTo: 17,
+      level: 0,
+    }]);
+    await assertAllIndexed(store, blocks);
+    // Only these 3 sets' pages are left: the merged inputs are deleted.
+    const pageKeys = await Array.fromAsync(store.kv.list({ prefix: ["txp"] }), (e) => e.key);
+    const setsOfKeys = new Set(
+      pageKeys.map((k) => `${String(k[2])}/${Math.floor(Number(k[3]) / 2 ** 20)}`),
+    );
+    assert.deepEqual([...setsOfKeys].sort(), ["16/1", "17/0", "8/1"]);
+    store.close();
+    store = await ChainStore.open(path);
+    await assertAllIndexed(store, blocks);
     store.close();
   });
 });
