@@ -5,58 +5,13 @@ import {
   InlineVerifier,
   NobleVerifier,
   sign,
-  SMALL_ORDER_ENCODINGS,
   type VerifyItem,
 } from "../node/crypto/ed25519.ts";
-import { fromHex } from "../node/crypto/hex.ts";
 import { createRegistry } from "../node/metrics/registry.ts";
 import { createVerifyMetrics } from "../node/metrics/verify_metrics.ts";
-import edgeCases from "../tests/vectors/crypto/ed25519_edge_cases.json" with { type: "json" };
-import rfc8032 from "../tests/vectors/crypto/rfc8032_ed25519.json" with { type: "json" };
+import { verifierCases } from "../tests/vectors/crypto/verify_cases.ts";
 import { VerifyPool, VerifyPoolError } from "./verify_pool.ts";
 import { handleVerifyRequest, packVerifyRequest } from "./verify_protocol.ts";
-
-function vectorItems(): { items: VerifyItem[]; expected: boolean[] } {
-  const items: VerifyItem[] = [];
-  const expected: boolean[] = [];
-  for (const c of edgeCases.cases) {
-    items.push({
-      publicKey: fromHex(c.publicKey),
-      message: fromHex(c.message),
-      signature: fromHex(c.signature),
-    });
-    expected.push(c.valid);
-  }
-  for (const v of rfc8032.cases) {
-    const item = {
-      publicKey: fromHex(v.publicKey),
-      message: fromHex(v.message),
-      signature: fromHex(v.signature),
-    };
-    items.push(item);
-    expected.push(true);
-    const bad = Uint8Array.from(item.signature);
-    bad[5]! ^= 0x10;
-    items.push({ ...item, signature: bad });
-    expected.push(false);
-    items.push({ ...item, publicKey: SMALL_ORDER_ENCODINGS[1]! });
-    expected.push(false);
-  }
-  // Malformed lengths: invalid, never thrown.
-  items.push({
-    publicKey: new Uint8Array(31),
-    message: new Uint8Array(1),
-    signature: new Uint8Array(64),
-  });
-  expected.push(false);
-  items.push({
-    publicKey: items[0]!.publicKey,
-    message: items[0]!.message,
-    signature: new Uint8Array(63),
-  });
-  expected.push(false);
-  return { items, expected };
-}
 
 function randomItems(n: number, badEvery: number): { items: VerifyItem[]; expected: boolean[] } {
   const keys = Array.from({ length: 8 }, () => generateSecretKey());
@@ -75,7 +30,7 @@ function randomItems(n: number, badEvery: number): { items: VerifyItem[]; expect
 }
 
 Deno.test("protocol handler: packed request gives the vector verdicts", async () => {
-  const { items, expected } = vectorItems();
+  const { items, expected } = verifierCases();
   const { request, malformed } = packVerifyRequest(7, items);
   const result = await handleVerifyRequest(request);
   assert.equal(result.type, "verified");
@@ -88,7 +43,7 @@ Deno.test("protocol handler: packed request gives the vector verdicts", async ()
 Deno.test("VerifyPool gives the same verdicts as InlineVerifier and NobleVerifier on the vectors", async () => {
   const pool = new VerifyPool({ workers: 2 });
   try {
-    const { items, expected } = vectorItems();
+    const { items, expected } = verifierCases();
     assert.deepEqual(await pool.verifyBatch(items), expected);
     assert.deepEqual(await new InlineVerifier().verifyBatch(items), expected);
     assert.deepEqual(await new NobleVerifier().verifyBatch(items), expected);

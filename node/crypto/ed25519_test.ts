@@ -13,7 +13,6 @@ import {
   sign,
   type SignatureVerifier,
   SMALL_ORDER_ENCODINGS,
-  type VerifyItem,
   verifyNoble,
   verifyWebCrypto,
 } from "./ed25519.ts";
@@ -26,6 +25,7 @@ import rfc8032 from "../../tests/vectors/crypto/rfc8032_ed25519.json" with { typ
 // Edge cases of our verification rule (torsion, non-canonical encodings), built by this project
 // from the RFC 8032 TEST 3 key; each case says how. Shared by every SignatureVerifier.
 import edgeCases from "../../tests/vectors/crypto/ed25519_edge_cases.json" with { type: "json" };
+import { verifierCases } from "../../tests/vectors/crypto/verify_cases.ts";
 
 const L = ed.Point.CURVE().n;
 const B = ed.Point.BASE;
@@ -316,34 +316,6 @@ Deno.test("property: valid signatures accepted by both; single-byte mutations ju
     { numRuns: 200 },
   );
 });
-
-/** One suite, every SignatureVerifier implementation (worker pool can reuse this list). */
-function verifierCases(): { items: VerifyItem[]; expected: boolean[] } {
-  const items: VerifyItem[] = [];
-  const expected: boolean[] = [];
-  for (const c of edgeCases.cases) {
-    items.push({
-      publicKey: fromHex(c.publicKey),
-      message: fromHex(c.message),
-      signature: fromHex(c.signature),
-    });
-    expected.push(c.valid);
-  }
-  for (const v of rfc8032.cases) {
-    const item = {
-      publicKey: fromHex(v.publicKey),
-      message: fromHex(v.message),
-      signature: fromHex(v.signature),
-    };
-    items.push(item);
-    expected.push(true);
-    items.push({ ...item, signature: flipBit(item.signature, 3) });
-    expected.push(false);
-    items.push({ ...item, publicKey: SMALL_ORDER_ENCODINGS[0]! });
-    expected.push(false);
-  }
-  return { items, expected };
-}
 
 for (
   const [name, make] of [
