@@ -76,14 +76,24 @@ export class Level {
   readonly locTailSeqs: number[] = [];
   /** Book location indices seen in this level (their counts may have dropped to 0). */
   readonly locs: number[] = [];
-  /** Bumped whenever the FIFO changes other than by appending at the tail. */
+  /** Bumped whenever an order enters the FIFO other than at the tail. */
   prefixVersion = 0;
   /**
    * A FIFO prefix the matcher walked (see matching.ts): its length, last
-   * node and locations, valid while `prefixVersion === prefixValidFor`.
+   * node and that node's seq, and every location it held (a superset of
+   * those it holds now), valid while `prefixVersion === prefixValidFor`.
+   * An order leaving the level from inside the prefix shortens it (and
+   * moves `prefixEnd` back when it was the last), so fills keep it valid.
    */
   prefixLen = 0;
   prefixEnd: BookNode | null = null;
+  prefixEndSeq = -1;
+  /**
+   * True once two of the level's orders may share a seq (not in a chain's
+   * book, whose seqs are unique): the matcher then keeps no prefix, which
+   * it tells apart from the rest of the FIFO by seq.
+   */
+  dupSeq = false;
   readonly prefixLocs: number[] = [];
   prefixValidFor = -1;
   constructor(public priceSatangPerKwh: number) {}
@@ -111,6 +121,8 @@ export class Level {
     this.prefixVersion++;
     this.prefixLen = 0;
     this.prefixEnd = null;
+    this.prefixEndSeq = -1;
+    this.dupSeq = false;
     this.prefixLocs.length = 0;
     this.prefixValidFor = -1;
   }
@@ -130,4 +142,6 @@ export interface BookCore {
   unlink(node: BookNode): void;
   /** The node of a resting order id. */
   node(id: string): BookNode | undefined;
+  /** Objects the matcher keeps alive between blocks (see `retainShapes` in matching.ts). */
+  readonly retained: unknown[];
 }

@@ -161,7 +161,31 @@ export function matchBlockFills(
     run.rematch();
   }
   for (let i = 0; i < ops.length; i++) run.apply(ops[i]!, i);
-  return run.finish();
+  const result = run.finish();
+  retainShapes(run, result);
+  return result;
+}
+
+/**
+ * Keep one object of each kind a block's run allocates alive until the next
+ * block: the run itself (without its results) and the last trade, removal
+ * and changed order, held by the book.
+ *
+ * Why: V8 reaches the hidden class ("map") of these objects only through
+ * objects that have it (map transitions are weak). The match worker runs a
+ * full collection between blocks (workers/match_idle_gc.ts), when none of
+ * them is alive; their maps then die, every optimised function that embeds
+ * one (tryFill, releaseAs, finish, ...) is deoptimised, and the next block
+ * runs partly unoptimised: ~5 ms more per 10,000-order block after every
+ * full collection (docs/performance.md, "Order matching", session 4).
+ */
+function retainShapes(run: BlockRun, r: MatchResult): void {
+  run.dropResults();
+  const kept = run.core.retained;
+  kept[0] = run;
+  if (r.trades.length > 0) kept[1] = r.trades[r.trades.length - 1];
+  if (r.removed.length > 0) kept[2] = r.removed[r.removed.length - 1];
+  if (r.changed.length > 0) kept[3] = r.changed[r.changed.length - 1];
 }
 
 /** Distance classes by index, as {@link GridState.getDistanceClass} orders them. */
@@ -188,11 +212,11 @@ const NO_SOURCE: unknown = {};
 let lastRunMark = 0;
 
 class BlockRun {
-  readonly trades: Trade[] = [];
-  readonly removed: OrderRemoval[] = [];
-  readonly rejected: OpRejection[] = [];
+  trades: Trade[] = [];
+  removed: OrderRemoval[] = [];
+  rejected: OpRejection[] = [];
   /** Nodes placed or partially filled in this run (may since have left the book). */
-  readonly touched: BookNode[] = [];
+  touched: BookNode[] = [];
   readonly mark = ++lastRunMark;
   readonly core: BookCore;
   readonly feeRates: number[];
@@ -210,8 +234,6 @@ class BlockRun {
   /** Scratch arrays of {@link match}. */
   readonly openLocs: number[] = [];
   readonly cursors: (BookNode | null)[] = [];
-  /** Scratch array of {@link walkWindowEnd}. */
-  readonly walkLocs: number[] = [];
   /** Set by {@link rematch} when its bound cut it after trades. */
   rematchPending = false;
   /**
@@ -359,8 +381,8 @@ class BlockRun {
    *   orders at unblocked locations, merging their per-location FIFOs by
    *   seq, and counts all its orders;
    * - the level where the window ends is walked order by order, except
-   *   for a prefix already walked whose locations are all blocked (see
-   *   {@link walkWindowEnd}).
+   *   for a prefix already walked, where only the orders at unblocked
+   *   locations are visited (see {@link walkWindowEnd}).
    */
   match(taker: Order): void {
     const grid = this.grid;
@@ -455,9 +477,14 @@ class BlockRun {
 
   /**
    * Examine the first `budget` orders of a level's FIFO, the last level of
-   * the scan window. A prefix walked before (remembered on the level while
-   * its FIFO is unchanged but for appends) is skipped at once when all its
-   * locations are blocked for this taker; the walk then extends it.
+   * the scan window. The level remembers a prefix of its FIFO walked before
+   * (length, last order, a superset of its locations; kept up to date as
+   * orders leave it, see {@link Level.prefixLen}). When the whole prefix lies
+   * in the window, only its orders at locations open for this taker are
+   * visited (their per-location FIFOs merged by seq, as in {@link match}),
+   * all of it counted; the walk then goes on after the prefix, extending it.
+   * So a taker whose window starts with orders it cannot trade with (full
+   * substations or links) does not load them one by one.
    */
   walkWindowEnd(
     taker: Order,
@@ -466,12 +493,58 @@ class BlockRun {
     level: Level,
     budget: number,
   ): void {
-    let node = level.head, walked = 0, last: BookNode | null = null;
-    // Locations of the walked prefix, in a scratch array (copied to the level's own at the end).
-    const locs = this.walkLocs;
-    let nLocs = 0;
     const prefixLocs = level.prefixLocs;
-    if (level.prefixValidFor === level.prefixVersion && level.prefixLen > 0) {
+    let node = level.head, walked = 0;
+    /** True when the orders walked below extend the level's prefix. */
+    let extend = true;
+    if (level.dupSeq) {
+      // Orders of equal seq: walk the FIFO without a prefix (see Level.dupSeq).
+      extend = false;
+    } else if (level.prefixValidFor !== level.prefixVersion || level.prefixLen === 0) {
+      level.prefixValidFor = level.prefixVersion;
+      level.prefixLen = 0;
+      level.prefixEnd = null;
+      level.prefixEndSeq = -1;
+      prefixLocs.length = 0;
+    } else if (level.prefixLen <= budget) {
+      const end = level.prefixEnd!, endSeq = level.prefixEndSeq;
+      // Orders after the prefix are not examined (so not removed) before the walk below.
+      node = end.next;
+      walked = level.prefixLen;
+      // The head first, alone: it mostly fills the taker, and then no other headroom is needed.
+      const head = level.head!, headSeq = head.seq;
+      if (this.tryFill(taker, takerLoc, isBuy, head) && this.isTakerDone(taker, takerLoc)) return;
+      const open = this.openLocs, heads = this.cursors, counts = level.locCounts;
+      let nOpen = 0;
+      for (let k = 0; k < prefixLocs.length; k++) {
+        const li = prefixLocs[k]!;
+        if (counts[li]! > 0 && this.isOpen(li, takerLoc, isBuy)) {
+          // Past the head (the lowest seq of the level; seqs are unique here).
+          let h = level.locHeads[li] ?? null;
+          if (h !== null && h.seq <= headSeq) h = h.locNext;
+          heads[nOpen] = h;
+          open[nOpen++] = li;
+        }
+      }
+      for (;;) {
+        let best = -1, bestSeq = endSeq + 1;
+        for (let k = 0; k < nOpen; k++) {
+          const h = heads[k];
+          if (h !== null && h!.seq < bestSeq) {
+            bestSeq = h!.seq;
+            best = k;
+          }
+        }
+        if (best < 0) break;
+        const maker = heads[best]!;
+        heads[best] = maker.locNext;
+        if (this.tryFill(taker, takerLoc, isBuy, maker) && this.isTakerDone(taker, takerLoc)) {
+          return;
+        }
+      }
+    } else {
+      // The window ends inside the prefix: nothing to extend.
+      extend = false;
       let allBlocked = true;
       for (let k = 0; k < prefixLocs.length; k++) {
         if (this.isOpen(prefixLocs[k]!, takerLoc, isBuy)) {
@@ -479,36 +552,26 @@ class BlockRun {
           break;
         }
       }
-      if (allBlocked) {
-        if (level.prefixLen >= budget) return;
-        walked = level.prefixLen;
-        last = level.prefixEnd!;
-        node = last.next;
-        for (let k = 0; k < prefixLocs.length; k++) locs[nLocs++] = prefixLocs[k]!;
-      }
+      if (allBlocked) return;
     }
     const mark = ++this.walkMark;
     const seen = this.locWalkMark;
-    for (let k = 0; k < nLocs; k++) seen[locs[k]!] = mark;
-    const version = level.prefixVersion;
+    if (extend) { for (let k = 0; k < prefixLocs.length; k++) seen[prefixLocs[k]!] = mark; }
     while (node !== null && walked < budget) {
       const next = node.next;
       walked++;
-      last = node;
-      const li = node.locIdx;
-      if (seen[li] !== mark) {
-        seen[li] = mark;
-        locs[nLocs++] = li;
+      if (extend) {
+        level.prefixLen++;
+        level.prefixEnd = node;
+        level.prefixEndSeq = node.seq;
+        const li = node.locIdx;
+        if (seen[li] !== mark) {
+          seen[li] = mark;
+          prefixLocs.push(li);
+        }
       }
-      if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) break;
+      if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) return;
       node = next;
-    }
-    if (level.prefixVersion === version && walked > 0) {
-      level.prefixLen = walked;
-      level.prefixEnd = last;
-      for (let k = 0; k < nLocs; k++) prefixLocs[k] = locs[k]!;
-      prefixLocs.length = nLocs;
-      level.prefixValidFor = version;
     }
   }
 
@@ -661,6 +724,14 @@ class BlockRun {
       }
     }
     return scanned;
+  }
+
+  /** Let go of the results (handed out by {@link finish}): see {@link retainShapes}. */
+  dropResults(): void {
+    this.trades = [];
+    this.removed = [];
+    this.rejected = [];
+    this.touched = [];
   }
 
   finish(): MatchResult {

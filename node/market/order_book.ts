@@ -6,8 +6,9 @@
  * id index, and an expiry heap.
  *
  * The id index is an open-addressing table (linear probing, backward-shift
- * deletion) of `hashOrderId(id) + 1` in an Int32Array beside the nodes: a
- * lookup of an absent id reads one typed-array cache line and no node. The
+ * deletion) of `hashOrderId(id) + 1` and the node's slot, side by side in
+ * one Int32Array: a lookup of an absent id reads one typed-array cache line
+ * and no node, a removal finds its entry in one. The
  * expiry heap is all typed arrays: node slots (see `BookNode.slot`) and their
  * keys (expiresAtMs, seq) by heap position, and heap positions by slot, so
  * sifting (~17 levels for 100k orders, once per fill) loads no node.
@@ -87,6 +88,12 @@ class BookSide {
   }
 }
 
+/** Note that a level may hold two orders of equal seq (see `Level.dupSeq`). */
+function markDupSeq(level: Level): void {
+  level.dupSeq = true;
+  level.prefixVersion++;
+}
+
 /** Initial slots of the id index (a power of two). */
 const MIN_ID_SLOTS = 1024;
 /** Fibonacci hashing multiplier: spreads hashOrderId over the high bits. */
@@ -104,9 +111,13 @@ const SLOT_MULTIPLIER = 0x9e3779b1;
 export class OrderBook {
   readonly #buy = new BookSide("buy");
   readonly #sell = new BookSide("sell");
-  /** Id index: slot -> hashOrderId(id) + 1 (0: empty), and the slot's node. */
-  #slotKey = new Int32Array(MIN_ID_SLOTS);
-  #slotNode: (BookNode | null)[] = new Array(MIN_ID_SLOTS).fill(null);
+  /**
+   * Id index: entry i at [2i, 2i + 1] holds hashOrderId(id) + 1 (0: empty)
+   * and the node's slot (see `BookNode.slot`): key and node in one cache
+   * line, and no pointer stores (no write barrier) when entries move.
+   */
+  #idTable = new Int32Array(2 * MIN_ID_SLOTS);
+  #idSlots = MIN_ID_SLOTS;
   #slotShift = 32 - Math.log2(MIN_ID_SLOTS);
   #size = 0;
   #lastId = "";
@@ -141,6 +152,7 @@ export class OrderBook {
       },
       unlink: (node) => this.#unlink(node),
       node: (id) => this.#find(id),
+      retained: [],
     };
   }
 
@@ -184,12 +196,12 @@ export class OrderBook {
 
   #find(id: string): BookNode | undefined {
     const key = this.#hash(id) + 1;
-    const keys = this.#slotKey, mask = keys.length - 1;
+    const table = this.#idTable, mask = this.#idSlots - 1;
     for (let i = Math.imul(key, SLOT_MULTIPLIER) >>> this.#slotShift;; i = (i + 1) & mask) {
-      const k = keys[i]!;
+      const k = table[2 * i]!;
       if (k === 0) return undefined;
       if (k === key) {
-        const n = this.#slotNode[i]!;
+        const n = this.#slotNodes[table[2 * i + 1]!]!;
         if (n.order.id === id) return n;
       }
     }
@@ -197,24 +209,24 @@ export class OrderBook {
 
   /** Put a node in the id index (its id is not there), growing the table at half full. */
   #indexAdd(node: BookNode): void {
-    if ((this.#size + 1) * 2 > this.#slotKey.length) this.#indexGrow();
+    if ((this.#size + 1) * 2 > this.#idSlots) this.#indexGrow();
     const key = node.idHash + 1;
-    const keys = this.#slotKey, mask = keys.length - 1;
+    const table = this.#idTable, mask = this.#idSlots - 1;
     let i = Math.imul(key, SLOT_MULTIPLIER) >>> this.#slotShift;
-    while (keys[i] !== 0) i = (i + 1) & mask;
-    keys[i] = key;
-    this.#slotNode[i] = node;
+    while (table[2 * i] !== 0) i = (i + 1) & mask;
+    table[2 * i] = key;
+    table[2 * i + 1] = node.slot;
   }
 
   #indexGrow(): void {
-    this.#indexResize(this.#slotKey.length * 2);
+    this.#indexResize(this.#idSlots * 2);
   }
 
   /** Room for `orders` resting orders without regrowing the id index or the heap's key arrays. */
   #reserve(orders: number): void {
-    let slots = this.#slotKey.length;
+    let slots = this.#idSlots;
     while (orders * 2 > slots) slots *= 2;
-    if (slots > this.#slotKey.length) this.#indexResize(slots);
+    if (slots > this.#idSlots) this.#indexResize(slots);
     if (orders > this.#heapExp.length) this.#heapResize(orders);
   }
 
@@ -234,43 +246,42 @@ export class OrderBook {
 
   /** Rehash the id index into `slots` slots (a power of two, more than twice the size). */
   #indexResize(slots: number): void {
-    const oldKeys = this.#slotKey, oldNodes = this.#slotNode;
+    const old = this.#idTable, oldSlots = this.#idSlots;
     const mask = slots - 1;
-    const keys = new Int32Array(slots);
-    const nodes: (BookNode | null)[] = new Array(slots).fill(null);
+    const table = new Int32Array(2 * slots);
     const shift = 32 - Math.log2(slots);
-    for (let j = 0; j < oldKeys.length; j++) {
-      const key = oldKeys[j]!;
+    for (let j = 0; j < oldSlots; j++) {
+      const key = old[2 * j]!;
       if (key === 0) continue;
       let i = Math.imul(key, SLOT_MULTIPLIER) >>> shift;
-      while (keys[i] !== 0) i = (i + 1) & mask;
-      keys[i] = key;
-      nodes[i] = oldNodes[j]!;
+      while (table[2 * i] !== 0) i = (i + 1) & mask;
+      table[2 * i] = key;
+      table[2 * i + 1] = old[2 * j + 1]!;
     }
-    this.#slotKey = keys;
-    this.#slotNode = nodes;
+    this.#idTable = table;
+    this.#idSlots = slots;
     this.#slotShift = shift;
   }
 
   /** Take a node out of the id index (backward-shift deletion keeps probe runs unbroken). */
   #indexRemove(node: BookNode): void {
-    const keys = this.#slotKey, nodes = this.#slotNode, mask = keys.length - 1;
-    const shift = this.#slotShift;
+    const table = this.#idTable, mask = this.#idSlots - 1;
+    const shift = this.#slotShift, slot = node.slot;
     let i = Math.imul(node.idHash + 1, SLOT_MULTIPLIER) >>> shift;
-    while (nodes[i] !== node) i = (i + 1) & mask;
+    while (table[2 * i + 1] !== slot || table[2 * i] === 0) i = (i + 1) & mask;
     for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
-      const key = keys[j]!;
+      const key = table[2 * j]!;
       if (key === 0) break;
       const home = Math.imul(key, SLOT_MULTIPLIER) >>> shift;
       // The entry at j may fill the hole at i when i lies on its probe path (home .. j).
       if (((j - home) & mask) >= ((j - i) & mask)) {
-        keys[i] = key;
-        nodes[i] = nodes[j]!;
+        table[2 * i] = key;
+        table[2 * i + 1] = table[2 * j + 1]!;
         i = j;
       }
     }
-    keys[i] = 0;
-    nodes[i] = null;
+    table[2 * i] = 0;
+    table[2 * i + 1] = 0;
   }
 
   /**
@@ -299,6 +310,7 @@ export class OrderBook {
     const tail = level.tail;
     if (tail === null || level.tailSeq <= seq) {
       // Append (the usual case: seq grows): the tail's seq and next need not be read.
+      if (seq === level.tailSeq) markDupSeq(level);
       node.prev = tail;
       if (tail !== null) tail.next = node;
       else level.head = node;
@@ -307,6 +319,7 @@ export class OrderBook {
     } else {
       let after: BookNode | null = tail;
       while (after !== null && after.seq > seq) after = after.prev;
+      if (after !== null && after.seq === seq) markDupSeq(level);
       node.prev = after;
       node.next = after ? after.next : level.head;
       if (node.next) {
@@ -353,9 +366,10 @@ export class OrderBook {
       if (locAfter) locAfter.locNext = node;
       else level.locHeads[locIdx] = node;
     }
+    // The heap gives the node its slot, which the id index stores.
+    this.#heapPush(node, order.expiresAtMs);
     this.#indexAdd(node);
     this.#size++;
-    this.#heapPush(node, order.expiresAtMs);
     return node;
   }
 
@@ -408,7 +422,11 @@ export class OrderBook {
   /** All resting orders sorted by seq (copies): the book's canonical snapshot. */
   snapshot(): Order[] {
     const out: Order[] = [];
-    for (const n of this.#slotNode) if (n !== null) out.push({ ...n.order });
+    const table = this.#idTable, slots = this.#idSlots;
+    // In id-table order, as before the sort (a stable sort: equal seqs keep it).
+    for (let i = 0; i < slots; i++) {
+      if (table[2 * i] !== 0) out.push({ ...this.#slotNodes[table[2 * i + 1]!]!.order });
+    }
     return out.sort((a, b) => a.seq - b.seq);
   }
 
@@ -444,7 +462,14 @@ export class OrderBook {
     if (node.next) node.next.prev = node.prev;
     else level.tail = node.prev;
     level.count--;
-    level.prefixVersion++;
+    if (level.prefixValidFor === level.prefixVersion && node.seq <= level.prefixEndSeq) {
+      // It leaves the matcher's remembered prefix (see Level.prefixLen).
+      level.prefixLen--;
+      if (node === level.prefixEnd) {
+        level.prefixEnd = node.prev;
+        level.prefixEndSeq = node.prev === null ? -1 : node.prev.seq;
+      }
+    }
     level.totalWh -= node.order.remainingWh;
     const li = node.locIdx;
     level.locCounts[li]!--;
