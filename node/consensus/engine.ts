@@ -92,12 +92,20 @@ export interface Timeouts {
 }
 
 /**
- * Default timeouts for a block time: the proposer may need up to the block
- * time to build and seal, votes need far less.
+ * Default timeouts for a block time. A proposal must reach the voters and be
+ * validated within the propose timeout: the proposer may spend half the
+ * block time building (BUILD_BUDGET_FRACTION in node/runtime/block_pipeline.ts),
+ * a voter's validation of the same transactions costs about as much, and the
+ * block (fetched by hash above 256 KiB) and the voters' start times (each
+ * starts after its own commit) add to it. With propose = 1 block time,
+ * 4 validators on 2 cores lost rounds at 1 s blocks where every voter
+ * held a valid proposal a few ms after its timeout (measured, issue #8):
+ * 1.5 block times. A stalled proposer costs half a block time more.
+ * Votes need far less.
  */
 export function computeDefaultTimeouts(blockTimeMs: number): Timeouts {
   return {
-    proposeMs: Math.max(500, blockTimeMs),
+    proposeMs: Math.max(500, blockTimeMs + Math.floor(blockTimeMs / 2)),
     prevoteMs: Math.max(200, Math.floor(blockTimeMs / 2)),
     precommitMs: Math.max(200, Math.floor(blockTimeMs / 2)),
     deltaMs: Math.max(100, Math.floor(blockTimeMs / 2)),
@@ -157,6 +165,8 @@ export interface ProofOfLock {
 }
 
 interface RoundFlags {
+  /** The propose timeout fired once while the round's proposal was being built or validated. */
+  proposeTimeoutExtended: boolean;
   prevoteTimeout: boolean;
   precommitTimeout: boolean;
   /** Rule 36 ran for this round (lock/valid update). */
@@ -182,6 +192,8 @@ export class ConsensusEngine {
   #precommits = new Map<number, VoteSet>();
   #flags = new Map<number, RoundFlags>();
   #evidenceSeen = new Set<string>();
+  /** Round of this height whose proposal this node was asked to build (-1: none). */
+  #buildAskedRound = -1;
   #buffered: ConsensusEvent[] = [];
   /** Precommits that finalized the previous height: resent to peers still on it. */
   #lastCommit: Vote[] = [];
@@ -285,6 +297,7 @@ export class ConsensusEngine {
     this.#precommits = new Map();
     this.#flags = new Map();
     this.#evidenceSeen = new Set();
+    this.#buildAskedRound = -1;
     const replay = this.#buffered.filter((e) =>
       (e.type === "vote" && e.vote.height === height) ||
       (e.type === "proposal" && e.proposal.height === height)
@@ -335,6 +348,7 @@ export class ConsensusEngine {
       if (this.#validValue !== null) {
         this.#propose(round, this.#validValue, this.#validRound);
       } else {
+        this.#buildAskedRound = round;
         this.#emit({ type: "buildProposal", height: this.#height, round });
       }
     }
@@ -465,9 +479,32 @@ export class ConsensusEngine {
       return;
     }
     if (height !== this.#height || round !== this.#round) return;
-    if (step === "propose" && this.#step === "propose") this.#castVote("prevote", null);
-    else if (step === "prevote" && this.#step === "prevote") this.#castVote("precommit", null);
+    if (step === "propose" && this.#step === "propose") {
+      if (this.#isProposalPending(round) && !this.#flagsOf(round).proposeTimeoutExtended) {
+        // The proposal is on its way: we are building (and sealing) it, or it came
+        // and only its validation is late (a big block on a busy node). Wait one
+        // more propose timeout for it instead of throwing the round away: a lost
+        // round costs more (prevote and precommit timeouts, a new build and seal;
+        // a single validator decides alone, so its own late seal was always lost).
+        // Bounded: the next firing prevotes nil.
+        this.#flagsOf(round).proposeTimeoutExtended = true;
+        this.#schedule("propose", round, this.#opts.timeouts.proposeMs);
+        return;
+      }
+      this.#castVote("prevote", null);
+    } else if (step === "prevote" && this.#step === "prevote") this.#castVote("precommit", null);
     else if (step === "precommit" && this.#step !== "committed") this.#startRound(round + 1);
+  }
+
+  /**
+   * This node was asked to build the round's proposal and has not proposed
+   * yet, or holds the round's proposal and does not know its validity yet.
+   */
+  #isProposalPending(round: number): boolean {
+    const proposal = this.#proposals.get(round);
+    if (proposal === undefined) return this.#buildAskedRound === round;
+    return !this.#validity.has(proposal.blockHash) &&
+      this.#validationAsked.has(proposal.blockHash);
   }
 
   #schedule(step: TimeoutStep, round: number, baseMs: number): void {
@@ -483,7 +520,12 @@ export class ConsensusEngine {
   #flagsOf(round: number): RoundFlags {
     let f = this.#flags.get(round);
     if (f === undefined) {
-      f = { prevoteTimeout: false, precommitTimeout: false, quorumPrevoteSeen: false };
+      f = {
+        proposeTimeoutExtended: false,
+        prevoteTimeout: false,
+        precommitTimeout: false,
+        quorumPrevoteSeen: false,
+      };
       this.#flags.set(round, f);
     }
     return f;

@@ -280,3 +280,72 @@ Deno.test("engine: a resumed single validator re-proposes its locked block and c
   const commit = out.find((a) => a.type === "commit");
   assert.ok(commit?.type === "commit" && commit.blockHash === A && commit.round === 1);
 });
+
+Deno.test("engine: the propose timeout waits once for a proposal still under validation", () => {
+  const me = keys.findIndex((_, i) => proposerIndex(0) !== i);
+  const e = engineOf(me);
+  e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set });
+  const p = proposerIndex(0);
+  const proposal = signProposal(
+    {
+      networkId: NET,
+      height: 1,
+      round: 0,
+      polRound: -1,
+      blockHash: A,
+      proposer: keys[p]!.publicKey,
+    },
+    (b) => sign(b, keys[p]!.secret),
+  );
+  const asked = e.handle({ type: "proposal", proposal });
+  assert.ok(asked.some((a) => a.type === "validateProposal" && a.blockHash === A));
+  // First firing: validation pending, so no nil prevote; the timeout is scheduled again.
+  const first = e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
+  assert.deepEqual(myVotes(first, me), []);
+  assert.ok(first.some((a) => a.type === "scheduleTimeout" && a.step === "propose"));
+  // The verdict arrives in the extra time: the voter prevotes the block.
+  const valid = e.handle({ type: "proposalValidity", height: 1, blockHash: A, valid: true });
+  assert.deepEqual(myVotes(valid, me).map((v) => [v.type, v.blockHash]), [["prevote", A]]);
+});
+
+Deno.test("engine: the propose timeout waits at most once, then prevotes nil", () => {
+  const me = keys.findIndex((_, i) => proposerIndex(0) !== i);
+  const e = engineOf(me);
+  e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set });
+  const p = proposerIndex(0);
+  const proposal = signProposal(
+    {
+      networkId: NET,
+      height: 1,
+      round: 0,
+      polRound: -1,
+      blockHash: A,
+      proposer: keys[p]!.publicKey,
+    },
+    (b) => sign(b, keys[p]!.secret),
+  );
+  e.handle({ type: "proposal", proposal });
+  e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
+  const second = e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
+  assert.deepEqual(myVotes(second, me).map((v) => [v.type, v.blockHash]), [["prevote", null]]);
+});
+
+Deno.test("engine: without a proposal the propose timeout prevotes nil at once", () => {
+  const me = keys.findIndex((_, i) => proposerIndex(0) !== i);
+  const e = engineOf(me);
+  e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set });
+  const out = e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
+  assert.deepEqual(myVotes(out, me).map((v) => [v.type, v.blockHash]), [["prevote", null]]);
+});
+
+Deno.test("engine: a proposer still building (sealing) its block gets one more propose timeout", () => {
+  const me = proposerIndex(0);
+  const e = engineOf(me);
+  const started = e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set });
+  assert.ok(started.some((a) => a.type === "buildProposal" && a.round === 0));
+  const first = e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
+  assert.deepEqual(myVotes(first, me), []);
+  const built = e.handle({ type: "proposalBuilt", height: 1, round: 0, blockHash: A });
+  assert.ok(built.some((a) => a.type === "broadcastProposal" && a.proposal.blockHash === A));
+  assert.deepEqual(myVotes(built, me).map((v) => [v.type, v.blockHash]), [["prevote", A]]);
+});

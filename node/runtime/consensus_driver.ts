@@ -70,8 +70,12 @@ export class ConsensusDriver {
   #missing = new Set<string>();
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #startTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After an empty block: looks for waiting transactions before the block time is up. */
+  #earlyStartTimer: ReturnType<typeof setTimeout> | undefined;
   #syncTimer: ReturnType<typeof setInterval> | undefined;
   #mining: AbortController | null = null;
+  /** Round whose proposal `#mining` builds. */
+  #miningRound = -1;
   #signed: SignedRecord;
   #signedWrite: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -174,6 +178,7 @@ export class ConsensusDriver {
     this.#stopped = true;
     clearInterval(this.#syncTimer);
     clearTimeout(this.#startTimer);
+    clearTimeout(this.#earlyStartTimer);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.#mining?.abort();
@@ -231,6 +236,7 @@ export class ConsensusDriver {
     if (this.#stopped || this.node.fault) return;
     this.#submitEvidence();
     clearTimeout(this.#startTimer);
+    clearTimeout(this.#earlyStartTimer);
     this.#mining?.abort();
     this.#mining = null;
     const head = this.node.head;
@@ -315,18 +321,39 @@ export class ConsensusDriver {
    * by a proposer whose clock runs ahead (within the drift bound), or a local
    * clock running behind, must not stall every height by the skew.
    */
-  #scheduleStart(): void {
+  #scheduleStart(emptyHead: boolean): void {
     clearTimeout(this.#startTimer);
+    clearTimeout(this.#earlyStartTimer);
     const head = this.node.head.header;
     const delayMs = computeNextStartDelayMs(this.node.state, head.difficulty > 0);
     const waitMs = Math.min(delayMs, Math.max(0, head.timestampMs + delayMs - Date.now()));
     this.#startTimer = setTimeout(() => this.#startHeight(), waitMs);
+    if (emptyHead) this.#scheduleEarlyStart();
+  }
+
+  /**
+   * An empty block was built in a gap between arrivals; waiting the whole
+   * block time after it only delays what arrives next (measured: energy
+   * orders at 2,000/s and 2 s blocks waited up to 2 s behind 1 empty block in
+   * 5). So every PoW target period (the spacing of sealed blocks) the node
+   * looks at its mempool and starts the next height as soon as it holds
+   * transactions. An idle chain keeps its block time.
+   */
+  #scheduleEarlyStart(): void {
+    const everyMs = computeNextStartDelayMs(this.node.state, true);
+    this.#earlyStartTimer = setTimeout(() => {
+      if (this.node.mempool.size > 0) this.#startHeight();
+      else this.#scheduleEarlyStart();
+    }, everyMs);
   }
 
   #perform(a: ConsensusAction): void {
     switch (a.type) {
       case "newRound":
         this.node.metrics.consensusRounds.inc();
+        // A later round throws away the proposal being sealed: stop mining it, so
+        // the chain queue is free for this round's build or validation.
+        if (this.#mining !== null && a.round > this.#miningRound) this.#mining.abort();
         if (a.round > 0) {
           this.node.log.info("consensus.round", { height: a.height, round: a.round });
         }
@@ -389,6 +416,7 @@ export class ConsensusDriver {
     }
     this.#mining?.abort();
     const mining = this.#mining = new AbortController();
+    this.#miningRound = round;
     let p: PreparedBlock | null;
     try {
       p = await this.node.buildProposal(mining.signal);
@@ -465,7 +493,7 @@ export class ConsensusDriver {
     if (held.block.header.proposer === this.node.wallet.publicKeyHex) {
       this.network?.publishCommittedBlock(held.block, commit);
     }
-    this.#scheduleStart();
+    this.#scheduleStart(held.block.txs.length === 0);
   }
 
   #scheduleRecovery(): void {

@@ -22,6 +22,8 @@ export interface LoadNodeOptions {
   mempoolMax: number;
   /** `[p2p] max_message_bytes` of validators; unset keeps the node's default (1 MiB). */
   maxMessageBytes?: number;
+  /** `[consensus] pow_target_fraction_bps` (a genesis param); unset keeps the node's default. */
+  powTargetFractionBps?: number;
 }
 
 /** Running load-test nodes. */
@@ -39,6 +41,12 @@ const API_LIMITS = "[api]\nmax_body_bytes = 4194304\nrate_limit_per_second = 100
 function consensusLimits(o: LoadNodeOptions): string {
   return `[consensus]\nmax_block_transactions = ${o.maxBlockTxs}\n` +
     `mempool_max_transactions = ${o.mempoolMax}\n`;
+}
+
+function powTarget(o: LoadNodeOptions): string {
+  return o.powTargetFractionBps === undefined
+    ? "[consensus]\n"
+    : `[consensus]\npow_target_fraction_bps = ${o.powTargetFractionBps}\n`;
 }
 
 async function p2pAddress(p: NodeProcess): Promise<string> {
@@ -99,7 +107,7 @@ export async function startLoadNodes(
           blockTimeMs: o.blockTimeMs,
           maxBlockTransactions: o.maxBlockTxs,
           mempoolMax: o.mempoolMax,
-        }).replace("[api]\n", API_LIMITS);
+        }).replace("[api]\n", API_LIMITS).replace("[consensus]\n", powTarget(o));
       } else {
         await writeNodeKey(`${dir}/data`, i);
         toml = networkConfigToml({
@@ -109,6 +117,7 @@ export async function startLoadNodes(
           blockTimeMs: o.blockTimeMs,
           bootstrapPeers: [...addrs],
         }).replace("[api]\n", API_LIMITS).replace("[consensus]\n", consensusLimits(o))
+          .replace("[consensus]\n", powTarget(o))
           .replace(
             "[p2p]\n",
             o.maxMessageBytes === undefined

@@ -34,6 +34,9 @@ export class TradeFollower {
   async poll(): Promise<void> {
     const fresh: { key: string; value: TradeRow }[] = [];
     let cursor: string | undefined;
+    // When the first page answered: every trade read in this poll was visible by
+    // then (paging through a big block's trades took up to ~1 s more).
+    let visibleAtMs = 0;
     for (;;) {
       const url = `${this.baseUrl}/api/v1/energy/trades?limit=500${
         cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""
@@ -44,6 +47,7 @@ export class TradeFollower {
         throw new Error(`GET trades answered ${res.status}`);
       }
       const page = await res.json() as { trades: TradeRow[]; next_cursor: string | null };
+      if (visibleAtMs === 0) visibleAtMs = Date.now();
       let done = false;
       for (const t of page.trades) {
         const key = tradeKey(t);
@@ -57,7 +61,7 @@ export class TradeFollower {
       cursor = page.next_cursor;
     }
     if (fresh.length === 0) return;
-    const now = Date.now();
+    const now = visibleAtMs;
     this.#lastKey = fresh[0]!.key;
     for (const { value: t } of fresh) {
       this.count++;
