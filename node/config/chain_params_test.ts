@@ -18,7 +18,7 @@ Deno.test("chainParamsFromConfig: default config converts to integers", () => {
       minValidatorStakeSatang: 1_000_000_000,
       authorityVotingPowerBps: 2500,
       slashFractionBps: 500,
-      powTargetFractionBps: 2500,
+      powTargetFractionBps: 500,
       powInitialDifficultyBits: 12,
     },
     governance: {

@@ -73,7 +73,7 @@ max_future_drift_ms = 5000        # how far a block's timestamp may run ahead of
 min_validator_stake_satang = 1000000000  # stake needed to join the validator set (10,000,000 THB)
 authority_voting_power_bps = 2500 # authorities together vote with 25% of total stake (<= 5000)
 slash_fraction_bps = 500          # double signing burns 5% of the offender's bonded stake
-pow_target_fraction_bps = 2500    # proof-of-work sealing should take 25% of the block time
+pow_target_fraction_bps = 500     # proof-of-work target: 5% of the block time (seal times have a long tail)
 pow_initial_difficulty_bits = 12  # difficulty of the first sealed block, leading zero bits
 keystore_passphrase_env = "GRIDTOKENX_PASSPHRASE"  # NAME of the env var holding the keystore passphrase
 

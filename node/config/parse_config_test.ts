@@ -73,7 +73,7 @@ Deno.test("parseConfig: empty file gives every default", () => {
     min_validator_stake_satang: 1000000000,
     authority_voting_power_bps: 2500,
     slash_fraction_bps: 500,
-    pow_target_fraction_bps: 2500,
+    pow_target_fraction_bps: 500,
     pow_initial_difficulty_bits: 12,
     keystore_passphrase_env: "GRIDTOKENX_PASSPHRASE",
   });

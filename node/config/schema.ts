@@ -180,7 +180,7 @@ export const configSchema = z.strictObject({
     min_validator_stake_satang: int(1).default(1_000_000_000),
     authority_voting_power_bps: int(0, 5000).default(2500),
     slash_fraction_bps: int(0, 10_000).default(500),
-    pow_target_fraction_bps: int(1, 10_000).default(2500),
+    pow_target_fraction_bps: int(1, 10_000).default(500),
     pow_initial_difficulty_bits: int(1, 48).default(12),
     keystore_passphrase_env: envName().default("GRIDTOKENX_PASSPHRASE"),
   }),

@@ -32,7 +32,7 @@ Flags:
   --max-message-bytes N  [p2p] max_message_bytes of started validators (default: the
                       node's, 1 MiB); proposals above it go by hash (proposal_ref)
   --pow-target-bps N  [consensus] pow_target_fraction_bps of started nodes' genesis (default:
-                      the node's, 2500 = seals aim at 25% of the block time); orders are sealed
+                      the node's, 500 = seals aim at 5% of the block time); orders are sealed
   --seed TEXT         wallet seed (default "default")
   --drain S           seconds without progress before giving up on commits (default 60)
   --metrics-out PATH  write the node's /metrics text at the end of the run to PATH
