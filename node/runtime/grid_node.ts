@@ -39,6 +39,7 @@ import {
   validateFinalizedBlock,
 } from "./block_pipeline.ts";
 import { ConsensusDriver } from "./consensus_driver.ts";
+import { HeapCollector } from "./heap_collector.ts";
 import { initChain } from "./init_chain.ts";
 import { MarketRuntime } from "./market_runtime.ts";
 import { computeGridStatusView } from "./market_views.ts";
@@ -91,6 +92,8 @@ export class GridNode {
   private lastPrepared: string | null = null;
   /** Set when a storage commit failed: the node stops producing. */
   fault: Error | null = null;
+  /** Full collections of this isolate when its garbage grew (heap_collector.ts). */
+  readonly heapCollector = new HeapCollector();
 
   private constructor(
     readonly config: NodeConfig,
@@ -127,12 +130,7 @@ export class GridNode {
       if (!head || !rec) throw new Error(`No chain in ${config.storage.kv_path}`);
       const state = new MemoryState(await store.loadState());
       const powState = await computePowStateOfChain(store, head.height, state);
-      log.info("chain.loaded", {
-        height: head.height,
-        head: head.hash,
-        entries: state.entries.size,
-      });
-      return new GridNode(
+      const node = new GridNode(
         config,
         log,
         store,
@@ -144,6 +142,18 @@ export class GridNode {
         genesisHash,
         powState,
       );
+      // The state load's garbage goes now, and the pages it took go back to the system.
+      const collected = node.heapCollector.collect({ compact: true });
+      log.info("chain.loaded", {
+        height: head.height,
+        head: head.hash,
+        entries: state.entries.size,
+        ...(collected === null ? {} : {
+          heap_mib: Math.round(collected.afterBytes / 1048576),
+          gc_ms: Math.round(collected.durationMs),
+        }),
+      });
+      return node;
     } catch (e) {
       store.close();
       throw e;
@@ -303,6 +313,15 @@ export class GridNode {
       new CustomEvent<BlockEventDetail>("block", { detail: { block: p.block, hash: p.hash } }),
     );
     this.dispatchMarketEvents(p.changes);
+    const collected = this.heapCollector.afterBlock();
+    if (collected !== null) {
+      this.log.debug("heap.collected", {
+        height: header.height,
+        before_mib: Math.round(collected.beforeBytes / 1048576),
+        after_mib: Math.round(collected.afterBytes / 1048576),
+        ms: Math.round(collected.durationMs),
+      });
+    }
     return true;
   }
 

@@ -43,6 +43,7 @@ export async function startNode(
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => resolveFinished = r);
   let stopping: Promise<void> | null = null;
+  let memoryLogTimer: ReturnType<typeof setInterval> | undefined;
   // Work still in flight when the node stops (a block being built, a match or
   // signature job) is abandoned by design and fails with CLOSED errors; the
   // commit protocol keeps the store safe. Such a rejection must not turn a
@@ -60,6 +61,7 @@ export async function startNode(
       // Long-lived responses (console SSE streams) close on this, so that
       // shutdown does not wait for them.
       node.events.dispatchEvent(new Event("stopping"));
+      clearInterval(memoryLogTimer);
       await http.shutdown();
       await node.stop();
       log.close();
@@ -80,6 +82,22 @@ export async function startNode(
     url: `http://${http.hostname}:${http.port}/api/v1/`,
     port: http.port,
   });
+  // Debugging memory (tools/loadtest/memory_probe.ts): GTX_MEMORY_LOG_MS=N logs the
+  // main isolate's heap, external buffers and RSS every N ms.
+  const memLogMs = Number(Deno.env.get("GTX_MEMORY_LOG_MS") ?? 0);
+  if (memLogMs > 0) {
+    memoryLogTimer = setInterval(() => {
+      const m = Deno.memoryUsage();
+      log.info("debug.memory", {
+        rss_mib: Math.round(m.rss / 1048576),
+        heap_total_mib: Math.round(m.heapTotal / 1048576),
+        heap_used_mib: Math.round(m.heapUsed / 1048576),
+        external_mib: Math.round(m.external / 1048576),
+        mempool: node.mempool.size,
+        height: node.head.header.height,
+      });
+    }, memLogMs);
+  }
   try {
     await node.start();
   } catch (e) {

@@ -9,7 +9,17 @@
  *
  *   deno run -A tools/loadtest/memory_probe.ts [--accounts 1000000] [--orders 100000]
  *     [--sellers 2000] [--round 10000] [--settle-s 60] [--json]
- *     [--v8-flags "--max-semi-space-size=2"] [--trace-gc]
+ *     [--v8-flags "--max-semi-space-size=2"] [--trace-gc] [--node-log FILE]
+ *     [--genesis-cache DIR] [--sample-ms 500]
+ *
+ * `--genesis-cache DIR` keeps the written genesis (data dir) in DIR and
+ * starts from a copy of it next time (the genesis takes ~75 s to write; the
+ * same accounts, sellers and config every time; empty DIR after changing genesis or
+ * storage code). `--node-log FILE` writes the
+ * node's stdout (log lines, and `--trace-gc` lines) to FILE; with GTX_MEMORY_LOG_MS=1000 in the
+ * environment the node logs its main heap, external buffers and RSS every second there
+ * (`debug.memory`). While placing, RSS is sampled every `--sample-ms` and the peak's moment is
+ * reported.
  *
  * The figure reported is the lowest RSS sampled every 5 s during --settle-s
  * after the last order committed (V8 returns the placement's garbage late),
@@ -38,6 +48,9 @@ export interface MemoryReport {
   startSeconds: number;
   placeSeconds: number;
   rssAfterStartBytes: number;
+  /** Highest RSS sampled while placing and waiting for commits, and when (s after the first order). */
+  placePeakRssBytes: number;
+  placePeakAtSeconds: number;
   rssBytes: number;
   peakRssBytes: number;
   /** With `traceGc`: V8 heap per isolate after its last GC (see {@link summarizeGcTrace}). */
@@ -96,6 +109,12 @@ export async function runMemoryProbe(o: {
   v8Flags?: string;
   /** Run the node with `--trace-gc` and report the heap of each isolate. */
   traceGc?: boolean;
+  /** Write the node's stdout lines (logs, GC trace) to this file. */
+  nodeLog?: string;
+  /** Directory holding a written genesis to start from (made on the first run). */
+  genesisCache?: string;
+  /** RSS sampling period while placing, ms. */
+  sampleMs?: number;
   say?: (line: string) => void;
 }): Promise<MemoryReport> {
   const say = o.say ?? (() => {});
@@ -104,19 +123,6 @@ export async function runMemoryProbe(o: {
   let proc: Awaited<ReturnType<typeof spawnNodeProcess>> | null = null;
   try {
     const wallets = await createLoadWallets("memory", o.sellers * 2);
-    const extras = computeGenesisExtras("orders", wallets);
-    // Only the even (selling) wallets place orders; all are registered and funded.
-    const synthetic = o.accounts - extras.accounts.length;
-    say(`genesis: ${o.accounts} accounts (${synthetic} synthetic) ...`);
-    let t = performance.now();
-    for (let i = 0; i < synthetic; i++) {
-      const key = toHex(sha256(new TextEncoder().encode(`gridtokenx memory probe ${i}`)));
-      extras.accounts.push({
-        address: getAddressOfPublicKeyHex(key),
-        balanceSatang: 1_000_000 + i,
-        energyWh: 0,
-      });
-    }
     const configPath = `${dir}/config.toml`;
     await Deno.writeTextFile(
       configPath,
@@ -131,9 +137,22 @@ export async function runMemoryProbe(o: {
         "[api]\nmax_body_bytes = 4194304\nrate_limit_per_second = 100000\nrate_limit_burst = 200000\n",
       ),
     );
-    await initLoadChain(configPath, extras);
+    let t = performance.now();
+    const cached = o.genesisCache === undefined
+      ? null
+      : `${o.genesisCache}/a${o.accounts}-s${o.sellers}`;
+    if (cached !== null && await exists(`${cached}/data`)) {
+      say(`genesis: copying ${cached}/data ...`);
+      await copyDir(`${cached}/data`, `${dir}/data`);
+    } else {
+      await writeGenesis(o.accounts, wallets, configPath, say);
+      if (cached !== null) {
+        await Deno.mkdir(cached, { recursive: true });
+        await copyDir(`${dir}/data`, `${cached}/data`);
+      }
+    }
     const genesisSeconds = (performance.now() - t) / 1000;
-    say(`genesis written in ${genesisSeconds.toFixed(1)} s; starting the node ...`);
+    say(`genesis ready in ${genesisSeconds.toFixed(1)} s; starting the node ...`);
     t = performance.now();
     const flags = [o.v8Flags ?? "", o.traceGc ? "--trace-gc" : ""].filter((f) => f !== "").join(
       ",",
@@ -180,6 +199,18 @@ export async function runMemoryProbe(o: {
       signed.push(await signLoadTx(w, body));
     }
     t = performance.now();
+    // RSS while placing: the peak and when it happened.
+    let placePeak = { rssBytes: 0, atSeconds: 0 };
+    let placing = true;
+    const sampler = (async () => {
+      while (placing) {
+        const s = await readProcSample(pid);
+        if (s && s.rssBytes > placePeak.rssBytes) {
+          placePeak = { rssBytes: s.rssBytes, atSeconds: (performance.now() - t) / 1000 };
+        }
+        await new Promise((r) => setTimeout(r, o.sampleMs ?? 500));
+      }
+    })();
     const BATCH = 1000;
     // Rounds of `o.round` orders, each committed before the next is sent (a
     // wallet's nonces may run at most 256 ahead, and a full mempool of
@@ -200,8 +231,16 @@ export async function runMemoryProbe(o: {
         if (bad) throw new Error(`order rejected: ${JSON.stringify(bad)}`);
       }
       await waitForEmptyMempool(proc.baseUrl);
+      const s = await readProcSample(pid);
+      say(
+        `round ${round + 1}: ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${
+          mib(s?.rssBytes ?? 0)
+        }`,
+      );
     }
     const placeSeconds = (performance.now() - t) / 1000;
+    placing = false;
+    await sampler;
     const book = await (await fetch(`${proc.baseUrl}/api/v1/energy/orders?side=sell&limit=1`))
       .json() as { total: number };
     say(
@@ -219,7 +258,7 @@ export async function runMemoryProbe(o: {
       if (s) say(`RSS ${mib(s.rssBytes)}`);
       if (s && (end === null || s.rssBytes < end.rssBytes)) end = s;
     }
-    return {
+    const report: MemoryReport = {
       accounts: o.accounts,
       restingOrders: book.total,
       stateEntries,
@@ -227,14 +266,58 @@ export async function runMemoryProbe(o: {
       startSeconds,
       placeSeconds,
       rssAfterStartBytes: afterStart?.rssBytes ?? 0,
+      placePeakRssBytes: placePeak.rssBytes,
+      placePeakAtSeconds: placePeak.atSeconds,
       rssBytes: end?.rssBytes ?? 0,
       peakRssBytes: end?.peakRssBytes ?? 0,
       isolates: o.traceGc ? summarizeGcTrace(proc.lines) : null,
     };
+    if (o.nodeLog !== undefined) await Deno.writeTextFile(o.nodeLog, proc.lines.join("\n"));
+    return report;
   } finally {
     await proc?.kill("SIGTERM");
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Writes the probe's genesis into the config's data dir: the sellers of
+ * `wallets` (registered, funded, with metered solar) plus synthetic funded
+ * accounts up to `accounts`.
+ */
+async function writeGenesis(
+  accounts: number,
+  wallets: Awaited<ReturnType<typeof createLoadWallets>>,
+  configPath: string,
+  say: (line: string) => void,
+): Promise<void> {
+  const extras = computeGenesisExtras("orders", wallets);
+  // Only the even (selling) wallets place orders; all are registered and funded.
+  const synthetic = accounts - extras.accounts.length;
+  say(`genesis: ${accounts} accounts (${synthetic} synthetic) ...`);
+  for (let i = 0; i < synthetic; i++) {
+    const key = toHex(sha256(new TextEncoder().encode(`gridtokenx memory probe ${i}`)));
+    extras.accounts.push({
+      address: getAddressOfPublicKeyHex(key),
+      balanceSatang: 1_000_000 + i,
+      energyWh: 0,
+    });
+  }
+  await initLoadChain(configPath, extras);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function copyDir(from: string, to: string): Promise<void> {
+  const out = await new Deno.Command("cp", { args: ["-a", from, to] }).output();
+  if (!out.success) throw new Error(`cp -a ${from} ${to}: ${new TextDecoder().decode(out.stderr)}`);
 }
 
 /** Entry count of the `chain.loaded` log line; null when missing or garbled (--trace-gc shares stdout). */
@@ -269,6 +352,9 @@ if (import.meta.main) {
       json: { type: "boolean", default: false },
       "v8-flags": { type: "string", default: "" },
       "trace-gc": { type: "boolean", default: false },
+      "node-log": { type: "string" },
+      "genesis-cache": { type: "string" },
+      "sample-ms": { type: "string", default: "500" },
     },
   });
   const r = await runMemoryProbe({
@@ -279,6 +365,9 @@ if (import.meta.main) {
     round: Number(values.round),
     v8Flags: values["v8-flags"],
     traceGc: values["trace-gc"],
+    ...(values["node-log"] === undefined ? {} : { nodeLog: values["node-log"] }),
+    ...(values["genesis-cache"] === undefined ? {} : { genesisCache: values["genesis-cache"] }),
+    sampleMs: Number(values["sample-ms"]),
     say: (l) => console.error(`[memory] ${l}`),
   });
   if (values.json) console.log(JSON.stringify(r));
@@ -295,6 +384,11 @@ if (import.meta.main) {
       `node RSS after start ${mib(r.rssAfterStartBytes)}; with the orders ${
         mib(r.rssBytes)
       } (lowest sample while settling; peak ${mib(r.peakRssBytes)})`,
+    );
+    console.log(
+      `highest RSS sampled while placing ${mib(r.placePeakRssBytes)} at ${
+        r.placePeakAtSeconds.toFixed(1)
+      } s`,
     );
     for (const h of r.isolates ?? []) {
       console.log(

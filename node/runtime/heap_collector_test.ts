@@ -1,0 +1,63 @@
+/** The main isolate's full collections: when they run, what they ask V8 for. */
+import assert from "node:assert/strict";
+import { type FullGcFunction, HeapCollector, MAJOR_GROWTH_BYTES } from "./heap_collector.ts";
+
+/** A heap whose garbage the collector's `gc` removes: live + garbage bytes. */
+function fakeHeap(liveBytes: number) {
+  const heap = { live: liveBytes, garbage: 0, calls: [] as Parameters<FullGcFunction>[0][] };
+  const gc: FullGcFunction = (options) => {
+    heap.calls.push(options);
+    heap.garbage = 0;
+  };
+  const read = () => heap.live + heap.garbage;
+  return { heap, gc, read };
+}
+
+Deno.test("HeapCollector: collects only when the heap grew by the threshold since the last full collection", () => {
+  const { heap, gc, read } = fakeHeap(300e6);
+  const c = new HeapCollector(gc, read, 100e6, () => 0, 0);
+  heap.garbage = 99e6;
+  assert.deepEqual(c.afterBlock(), null);
+  heap.garbage = 100e6;
+  assert.deepEqual(c.afterBlock(), { beforeBytes: 400e6, afterBytes: 300e6, durationMs: 0 });
+  assert.deepEqual(heap.calls, [{ type: "major", execution: "sync" }]);
+  // Live growth counts too; the next baseline is what the collection left.
+  heap.live = 350e6;
+  heap.garbage = 60e6;
+  assert.deepEqual(c.afterBlock()?.afterBytes, 350e6);
+  heap.garbage = 99e6;
+  assert.deepEqual(c.afterBlock(), null);
+});
+
+Deno.test("HeapCollector: a collection V8 ran on its own lowers the baseline", () => {
+  const { heap, gc, read } = fakeHeap(300e6);
+  heap.garbage = 50e6;
+  const c = new HeapCollector(gc, read, 100e6, undefined, 0);
+  heap.garbage = 0; // V8 collected: 300 MB now, the baseline was 350 MB
+  assert.deepEqual(c.afterBlock(), null);
+  heap.garbage = 100e6;
+  assert.deepEqual(c.afterBlock()?.afterBytes, 300e6);
+});
+
+Deno.test("HeapCollector: collect({ compact }) asks for V8's memory-reducing collection", () => {
+  const { heap, gc, read } = fakeHeap(10e6);
+  new HeapCollector(gc, read).collect({ compact: true });
+  assert.deepEqual(heap.calls, [{ type: "major", execution: "sync", flavor: "last-resort" }]);
+});
+
+Deno.test("HeapCollector: does nothing without the gc global", () => {
+  const c = new HeapCollector(null, () => 1e9);
+  assert.deepEqual(c.afterBlock(), null);
+  assert.deepEqual(c.collect({ compact: true }), null);
+  assert.deepEqual(MAJOR_GROWTH_BYTES, 128 * 1024 * 1024);
+});
+
+Deno.test("HeapCollector: never forces a collection below the floor", () => {
+  const { heap, gc, read } = fakeHeap(100e6);
+  const c = new HeapCollector(gc, read, 100e6, () => 0, 500e6);
+  heap.garbage = 350e6;
+  assert.deepEqual(c.afterBlock(), null, "grew 350 MB, but 450 MB in all");
+  heap.garbage = 400e6;
+  assert.deepEqual(c.afterBlock()?.beforeBytes, 500e6);
+  assert.equal(heap.calls.length, 1);
+});
