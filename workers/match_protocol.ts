@@ -23,6 +23,7 @@ import type {
 } from "../node/market/mod.ts";
 import { GridState, MarketError, matchBlock, OrderBook } from "../node/market/mod.ts";
 import { compactOrder } from "../node/market/order.ts";
+import { BOOK_CORE } from "../node/market/book_core.ts";
 import {
   decodeOps,
   decodeOrders,
@@ -116,6 +117,8 @@ export class MatchSession {
   #grid: GridState | null = null;
   #strings = new StringPool();
   readonly #journal = new ReplicaJournal();
+  /** Ops of the largest block matched lately (see {@link prepareForNextBlock}). */
+  #blockOps = 0;
 
   /** Handle one request; never throws (errors become `error` responses). */
   handle(req: MatchWorkerRequest): MatchWorkerResponse {
@@ -146,6 +149,8 @@ export class MatchSession {
           this.#journal.beginMatch(book);
           const gridBefore = grid.snapshot(), sizeBefore = book.size;
           const ops = this.#shareOpStrings(decodeOps(req.ops));
+          // Decays, so that one huge block does not keep the reserve up for good.
+          this.#blockOps = Math.max(ops.length, this.#blockOps - (this.#blockOps >> 4));
           const result = matchBlock(book, grid, ops, req.ctx);
           const placedIds: unknown[] = [];
           for (const op of ops) if (op?.type === "place") placedIds.push(op.order?.id);
@@ -187,6 +192,15 @@ export class MatchSession {
   inspect(): { orders: Order[]; gridFlows: GridFlowSnapshot } | null {
     if (!this.#book || !this.#grid) return null;
     return { orders: this.#book.snapshot(), gridFlows: this.#grid.snapshot() };
+  }
+
+  /**
+   * Idle work between blocks: grow the replica's id index and expiry heap
+   * now rather than during the next match, when a block like the largest
+   * lately could make them grow (see `BookCore.reserveForBlock`).
+   */
+  prepareForNextBlock(): void {
+    this.#book?.[BOOK_CORE].reserveForBlock(this.#blockOps);
   }
 
   #drop(): void {

@@ -21,8 +21,9 @@
  * garbage does not land in the matching step's collections). The matching
  * step's main-thread CPU time is reported too (Linux, needs --allow-ffi). Add
  * `--idle-gc` (needs `deno run --v8-flags=--expose-gc`) to do between blocks,
- * outside the timed step, what the match worker does between blocks: an
- * idle collection (workers/match_idle_gc.ts), then the ops arrive as a
+ * outside the timed step, what the match worker does between blocks: grow
+ * the book's indexes ahead of the next block (`MatchSession.prepareForNextBlock`)
+ * and an idle collection (workers/match_idle_gc.ts), then the ops arrive as a
  * structured clone (fresh objects in the young generation, as the worker
  * receives them) whose owner and location strings are pooled as the
  * worker's session pools them (the book, likewise, is loaded as the worker
@@ -45,6 +46,7 @@ import { MemoryState, StateOverlay } from "../chain/state.ts";
 import type { BlockContext } from "../chain/transition.ts";
 import { compactOrder, createOrder, type Order } from "./order.ts";
 import { OrderBook } from "./order_book.ts";
+import { BOOK_CORE } from "./book_core.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
 import { IdleCollector } from "../../workers/match_idle_gc.ts";
 
@@ -252,7 +254,9 @@ if (Deno.args[0] === "--blocks") {
     for (let i = 0; i < n + 5; i++) {
       let ops = block(10_000);
       if (idle !== null) {
-        // As in the worker: collect while idle, then the next block's ops arrive.
+        // As in the worker: grow the book's indexes and collect while idle, then the next
+        // block's ops arrive.
+        s.book[BOOK_CORE].reserveForBlock(10_000);
         const c = idle.collect()!;
         if (i >= 5) {
           idleMs.push(c.durationMs);
@@ -355,6 +359,7 @@ if (Deno.args[0] === "--blocks") {
         w ??= setup(topology, idle.enabled);
         let ops = block(10_000);
         if (idle.enabled) {
+          w.book[BOOK_CORE].reserveForBlock(10_000);
           idle.collect();
           ops = receiveOps(ops);
         }

@@ -152,6 +152,8 @@ export class OrderBook {
       },
       unlink: (node) => this.#unlink(node),
       node: (id) => this.#find(id),
+      reserveForBlock: (blockOrders) =>
+        this.#reserve(this.#size + Math.max(this.#size >> 3, 2 * blockOrders)),
       retained: [],
     };
   }
@@ -227,7 +229,8 @@ export class OrderBook {
     let slots = this.#idSlots;
     while (orders * 2 > slots) slots *= 2;
     if (slots > this.#idSlots) this.#indexResize(slots);
-    if (orders > this.#heapExp.length) this.#heapResize(orders);
+    const heapRoom = this.#heapExp.length;
+    if (orders > heapRoom) this.#heapResize(Math.max(orders, 2 * heapRoom));
   }
 
   /** Room for `n` nodes in the heap's typed arrays. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Order } from "./order.ts";
 import { OrderBook } from "./order_book.ts";
+import { BOOK_CORE } from "./book_core.ts";
 
 const o = (id: string, side: "buy" | "sell", price: number, seq: number, exp = 1e12): Order => ({
   id,
@@ -33,4 +34,31 @@ Deno.test("order book: price-time order, depth, removal, expiry, rebuild", () =>
   assert.deepEqual(book.depth("sell", 5), [{ priceSatangPerKwh: 50, amountWh: 100, orders: 1 }]);
   const copy = OrderBook.fromOrders(book.snapshot().reverse());
   assert.deepEqual(copy.snapshot(), book.snapshot());
+});
+
+Deno.test("order book: growing the indexes between blocks (reserveForBlock) changes nothing seen", () => {
+  const plain = new OrderBook(), reserved = new OrderBook();
+  const core = reserved[BOOK_CORE];
+  let seq = 0;
+  for (let round = 0; round < 6; round++) {
+    core.reserveForBlock(round * 700);
+    for (let i = 0; i < 900; i++) {
+      seq++;
+      const order = o(`o${seq}`, seq % 2 ? "buy" : "sell", 40 + (seq * 7) % 20, seq, 1000 + seq);
+      plain.insert({ ...order });
+      reserved.insert({ ...order });
+    }
+    for (let i = round; i < seq; i += 5) {
+      assert.equal(reserved.remove(`o${i}`)?.id, plain.remove(`o${i}`)?.id);
+    }
+    assert.deepEqual(
+      reserved.popExpired(1000 + seq - 300).map((x) => x.id),
+      plain.popExpired(1000 + seq - 300).map((x) => x.id),
+    );
+    assert.equal(reserved.size, plain.size);
+    assert.deepEqual(reserved.snapshot(), plain.snapshot());
+    assert.deepEqual(reserved.list("buy"), plain.list("buy"));
+    assert.deepEqual(reserved.list("sell"), plain.list("sell"));
+    assert.equal(reserved.has(`o${seq}`), true);
+  }
 });
