@@ -111,3 +111,75 @@ export class HeapCollector {
     return { beforeBytes, afterBytes, durationMs: this.now() - t0 };
   }
 }
+
+/** Idle time after which {@link IdleCompactor} compacts its isolate, ms. */
+export const IDLE_COMPACT_MS = 200;
+/** Heap size under which {@link IdleCompactor} leaves its isolate alone. */
+export const IDLE_COMPACT_MIN_HEAP_BYTES = 24 * 1024 * 1024;
+
+/**
+ * Compacts a worker's isolate once it has had no work for {@link IDLE_COMPACT_MS}
+ * (used by the verify workers; the match worker has its own, workers/match_idle_gc.ts).
+ *
+ * Why: under sustained load V8 grows a worker's young generation to its
+ * maximum (16 MB semi-spaces) and keeps it: a verify worker held 62-75 MB of
+ * heap with ~11 MB live at the 1,000,000-account memory peak (issue 8). A
+ * regular full or young-generation collection frees the objects but keeps the
+ * pages; only V8's memory-reducing collection (`flavor: "last-resort"`) shrinks
+ * the young generation again (measured: 75 -> 4 MB in ~40 ms). It runs only
+ * after an idle gap, once per gap, so a busy worker never pays for it.
+ */
+export class IdleCompactor {
+  #inFlight = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #collections = 0;
+
+  /**
+   * @param gc V8's `gc` (default: the exposed global); null disables compaction
+   * @param idleMs idle time before compacting
+   * @param minHeapBytes no compaction while the isolate's heap is smaller (a
+   *   quiet validator's workers, verifying a few votes a second, stay small and
+   *   would pay a multi-pass collection in every gap for nothing)
+   * @param readHeapBytes the isolate's heap size (V8's heapTotal)
+   */
+  constructor(
+    readonly gc: FullGcFunction | null = getExposedFullGc(),
+    readonly idleMs: number = IDLE_COMPACT_MS,
+    readonly minHeapBytes: number = IDLE_COMPACT_MIN_HEAP_BYTES,
+    readonly readHeapBytes: () => number = () => Deno.memoryUsage().heapTotal,
+  ) {}
+
+  /** Compactions run so far. */
+  get collections(): number {
+    return this.#collections;
+  }
+
+  /** A job started: no compaction until every started job {@link done}. */
+  start(): void {
+    this.#inFlight++;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** A job finished: when none is left, compact after {@link idleMs} without a new one. */
+  done(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (this.#inFlight > 0 || this.gc === null) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#compact(), this.idleMs);
+  }
+
+  /** Cancels a pending compaction (tests, shutdown). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #compact(): void {
+    this.#timer = undefined;
+    if (this.#inFlight > 0 || this.gc === null) return;
+    if (this.readHeapBytes() < this.minHeapBytes) return;
+    this.gc({ type: "major", execution: "sync", flavor: "last-resort" });
+    this.#collections++;
+  }
+}

@@ -1,6 +1,12 @@
 /** The main isolate's full collections: when they run, what they ask V8 for. */
 import assert from "node:assert/strict";
-import { type FullGcFunction, HeapCollector, MAJOR_GROWTH_BYTES } from "./heap_collector.ts";
+import {
+  type FullGcFunction,
+  getExposedFullGc,
+  HeapCollector,
+  IdleCompactor,
+  MAJOR_GROWTH_BYTES,
+} from "./heap_collector.ts";
 
 /** A heap whose garbage the collector's `gc` removes: live + garbage bytes. */
 function fakeHeap(liveBytes: number) {
@@ -60,4 +66,66 @@ Deno.test("HeapCollector: never forces a collection below the floor", () => {
   heap.garbage = 400e6;
   assert.deepEqual(c.afterBlock()?.beforeBytes, 500e6);
   assert.equal(heap.calls.length, 1);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("IdleCompactor: compacts once after an idle gap, never while a job runs", async () => {
+  const calls: Parameters<FullGcFunction>[0][] = [];
+  const idle = new IdleCompactor((options) => calls.push(options), 30, 0);
+  try {
+    idle.start();
+    idle.start();
+    idle.done(); // one job still running
+    await sleep(80);
+    assert.equal(idle.collections, 0);
+    idle.done();
+    idle.start(); // a new job before the gap elapsed cancels the compaction
+    await sleep(80);
+    assert.equal(idle.collections, 0);
+    idle.done();
+    await sleep(80);
+    assert.equal(idle.collections, 1);
+    assert.deepEqual(calls, [{ type: "major", execution: "sync", flavor: "last-resort" }]);
+    await sleep(80); // once per gap
+    assert.equal(idle.collections, 1);
+  } finally {
+    idle.stop();
+  }
+});
+
+Deno.test("IdleCompactor: V8 gives back the young generation that sustained allocation grew", {
+  ignore: getExposedFullGc() === null,
+}, async () => {
+  // Like a verify worker under load: short-lived objects, some surviving a few scavenges.
+  let keep: unknown[][] = [];
+  for (let i = 0; i < 300; i++) {
+    keep.push(Array.from({ length: 2000 }, (_, j) => ({ bytes: new Uint8Array(100), j })));
+    if (keep.length > 3) keep.shift();
+  }
+  keep = [];
+  const before = Deno.memoryUsage().heapTotal;
+  const idle = new IdleCompactor(undefined, 1, 0);
+  idle.start();
+  idle.done();
+  await sleep(50);
+  assert.equal(idle.collections, 1);
+  const after = Deno.memoryUsage().heapTotal;
+  assert.ok(after < before - 8 * 1024 * 1024, `heap ${before} -> ${after} bytes`);
+});
+
+Deno.test("IdleCompactor: leaves a small heap alone", async () => {
+  const calls: unknown[] = [];
+  let heapBytes = 10e6;
+  const idle = new IdleCompactor((options) => calls.push(options), 1, 24e6, () => heapBytes);
+  idle.start();
+  idle.done();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(calls.length, 0);
+  heapBytes = 70e6;
+  idle.start();
+  idle.done();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(calls.length, 1);
+  idle.stop();
 });
