@@ -281,7 +281,8 @@ Deno.test("engine: a resumed single validator re-proposes its locked block and c
   assert.ok(commit?.type === "commit" && commit.blockHash === A && commit.round === 1);
 });
 
-Deno.test("engine: the propose timeout waits once for a proposal still under validation", () => {
+/** A voter (not round 0's proposer) at height 1 that received round 0's proposal of A. */
+function voterHoldingProposal() {
   const me = keys.findIndex((_, i) => proposerIndex(0) !== i);
   const e = engineOf(me);
   e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set });
@@ -298,6 +299,11 @@ Deno.test("engine: the propose timeout waits once for a proposal still under val
     (b) => sign(b, keys[p]!.secret),
   );
   const asked = e.handle({ type: "proposal", proposal });
+  return { e, me, asked };
+}
+
+Deno.test("engine: the propose timeout waits once for a proposal still under validation", () => {
+  const { e, me, asked } = voterHoldingProposal();
   assert.ok(asked.some((a) => a.type === "validateProposal" && a.blockHash === A));
   // First firing: validation pending, so no nil prevote; the timeout is scheduled again.
   const first = e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
@@ -309,22 +315,7 @@ Deno.test("engine: the propose timeout waits once for a proposal still under val
 });
 
 Deno.test("engine: the propose timeout waits at most once, then prevotes nil", () => {
-  const me = keys.findIndex((_, i) => proposerIndex(0) !== i);
-  const e = engineOf(me);
-  e.handle({ type: "start", height: 1, prevHash: GENESIS_HASH, validators: set });
-  const p = proposerIndex(0);
-  const proposal = signProposal(
-    {
-      networkId: NET,
-      height: 1,
-      round: 0,
-      polRound: -1,
-      blockHash: A,
-      proposer: keys[p]!.publicKey,
-    },
-    (b) => sign(b, keys[p]!.secret),
-  );
-  e.handle({ type: "proposal", proposal });
+  const { e, me } = voterHoldingProposal();
   e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
   const second = e.handle({ type: "timeout", step: "propose", height: 1, round: 0 });
   assert.deepEqual(myVotes(second, me).map((v) => [v.type, v.blockHash]), [["prevote", null]]);
