@@ -12,7 +12,12 @@
  * The old generation grows with every block's promoted orders; when it grew
  * by {@link MAJOR_GROWTH_MIN_BYTES} or {@link MAJOR_GROWTH_FRACTION} since the
  * last full collection, the idle collection is a full one, so that V8 does
- * not start (and finish) its own incremental marking during a match.
+ * not start (and finish) its own incremental marking during a match. A full
+ * collection returns before its sweeping is done: V8's helper threads sweep
+ * the old generation for another 30-100 ms (100k-800k resting orders). The
+ * next block normally comes a block time later; one that arrives sooner
+ * shares the cores with that sweeping (on 2 cores with other load, the match
+ * thread waits for a core: measured +10-30 ms wall on such blocks).
  *
  * Needs `--v8-flags=--expose-gc` (the `gc` global); without it the collector
  * does nothing and V8 collects when it decides to. Consensus never depends on

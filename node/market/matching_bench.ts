@@ -23,7 +23,10 @@
  * `--idle-gc` (needs `deno run --v8-flags=--expose-gc`) to do between blocks,
  * outside the timed step, what the match worker does between blocks: grow
  * the book's indexes ahead of the next block (`MatchSession.prepareForNextBlock`)
- * and an idle collection (workers/match_idle_gc.ts), then the ops arrive as a
+ * and an idle collection (workers/match_idle_gc.ts), then wait until V8's
+ * helper threads are idle (after a full collection they sweep for another
+ * 30-100 ms; in the node the next block comes a block time later, not at
+ * once), then the ops arrive as a
  * structured clone (fresh objects in the young generation, as the worker
  * receives them) whose owner and location strings are pooled as the
  * worker's session pools them (the book, likewise, is loaded as the worker
@@ -196,6 +199,59 @@ function threadCpuMs(): number | null {
   return threadClock === null ? null : threadClock();
 }
 
+/** Name (as in /proc, cut to 15 bytes) of V8's helper threads, which sweep after a full collection. */
+const V8_HELPER_THREAD = "V8 DefaultWorke";
+/** Fallback wait where the helper threads' CPU time cannot be read (not Linux, no --allow-read). */
+const HELPER_SETTLE_FALLBACK_MS = 200;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** CPU time so far of V8's helper threads in this process, ms, or null where unreadable. */
+function helperThreadsCpuMs(): number | null {
+  try {
+    let ms = 0;
+    for (const t of Deno.readDirSync("/proc/self/task")) {
+      const dir = `/proc/self/task/${t.name}`;
+      try {
+        if (Deno.readTextFileSync(`${dir}/comm`).trim() !== V8_HELPER_THREAD) continue;
+        ms += Number(Deno.readTextFileSync(`${dir}/schedstat`).split(" ")[0]) / 1e6;
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+    return ms;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Wait (blocking, outside the timed step) until V8's helper threads are idle;
+ * returns the wait, ms. Why: after a full collection V8 sweeps the old
+ * generation on those threads for another 30-100 ms (at 100k-800k resting
+ * orders). In the node the next block comes a block time later (2 s by
+ * default), long after that; back to back, the sweeping ran during the next
+ * timed block and, on a 2-core machine with any other load, took the matching
+ * thread's core (default topology, 200 blocks: wall p99 31 ms at a
+ * main-thread CPU p99 of 20 ms).
+ */
+function awaitHelperThreadsIdle(): number {
+  const t0 = performance.now();
+  const first = helperThreadsCpuMs();
+  if (first === null) {
+    Atomics.wait(sleepCell, 0, 0, HELPER_SETTLE_FALLBACK_MS);
+    return performance.now() - t0;
+  }
+  // Idle = under 0.05 ms of helper CPU in a 2 ms poll; give up after 1 s.
+  let last: number = first;
+  for (let polls = 0; polls < 500; polls++) {
+    Atomics.wait(sleepCell, 0, 0, 2);
+    const now: number = helperThreadsCpuMs() ?? last;
+    if (now - last < 0.05) break;
+    last = now;
+  }
+  return performance.now() - t0;
+}
+
 /** One copy per distinct owner and location string, as the worker's `MatchSession` keeps them. */
 const pooled = new Map<string, string>();
 function intern(text: string): string {
@@ -250,6 +306,7 @@ if (Deno.args[0] === "--blocks") {
     const s = setup(topology, idle !== null);
     const all: number[] = [], fills: number[] = [], certs: number[] = [], v1: number[] = [];
     const settles: number[] = [], idleMs: number[] = [], fillsCpu: number[] = [];
+    const settleMs: number[] = [];
     let majors = 0;
     for (let i = 0; i < n + 5; i++) {
       let ops = block(10_000);
@@ -258,8 +315,10 @@ if (Deno.args[0] === "--blocks") {
         // block's ops arrive.
         s.book[BOOK_CORE].reserveForBlock(10_000);
         const c = idle.collect()!;
+        const settled = awaitHelperThreadsIdle();
         if (i >= 5) {
           idleMs.push(c.durationMs);
+          settleMs.push(settled);
           if (c.kind === "major") majors++;
         }
         ops = receiveOps(ops);
@@ -291,6 +350,7 @@ if (Deno.args[0] === "--blocks") {
     }
     if (idle !== null) {
       report(`  idle collections between blocks (untimed; ${majors} major)`, idleMs, false);
+      report(`  then waits for V8's helper threads (untimed)`, settleMs, false);
     }
     const cpuLine = () => {
       if (fillsCpu.length > 0) report(`  main-thread CPU time of matchBlockFills`, fillsCpu);
@@ -361,6 +421,7 @@ if (Deno.args[0] === "--blocks") {
         if (idle.enabled) {
           w.book[BOOK_CORE].reserveForBlock(10_000);
           idle.collect();
+          awaitHelperThreadsIdle();
           ops = receiveOps(ops);
         }
         w.ts += 60_000;
