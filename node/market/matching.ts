@@ -457,21 +457,39 @@ class BlockRun {
         while (h !== null && h.seq < fromSeq) h = h.locNext;
         heads[k] = h;
       }
-      for (;;) {
-        let best = -1, bestSeq = Infinity;
-        for (let k = 0; k < nOpen; k++) {
-          const h = heads[k];
-          if (h !== null && h!.seq < bestSeq) {
-            bestSeq = h!.seq;
-            best = k;
-          }
-        }
-        if (best < 0) break;
-        const node = heads[best]!;
-        heads[best] = node.locNext;
-        if (this.tryFill(taker, takerLoc, isBuy, node) && this.isTakerDone(taker, takerLoc)) return;
-      }
+      if (this.fillMergedBySeq(taker, takerLoc, isBuy, nOpen, Infinity)) return;
       scanned += count;
+    }
+  }
+
+  /**
+   * Offers the taker the makers of `this.cursors[0 .. nOpen)` (per-location
+   * FIFOs of one level) merged by seq, below `seqLimit`. True when the taker
+   * is done.
+   */
+  fillMergedBySeq(
+    taker: Order,
+    takerLoc: ResolvedLocation,
+    isBuy: boolean,
+    nOpen: number,
+    seqLimit: number,
+  ): boolean {
+    const heads = this.cursors;
+    for (;;) {
+      let best = -1, bestSeq = seqLimit;
+      for (let k = 0; k < nOpen; k++) {
+        const h = heads[k];
+        if (h !== null && h!.seq < bestSeq) {
+          bestSeq = h!.seq;
+          best = k;
+        }
+      }
+      if (best < 0) return false;
+      const maker = heads[best]!;
+      heads[best] = maker.locNext;
+      if (this.tryFill(taker, takerLoc, isBuy, maker) && this.isTakerDone(taker, takerLoc)) {
+        return true;
+      }
     }
   }
 
@@ -526,22 +544,7 @@ class BlockRun {
           open[nOpen++] = li;
         }
       }
-      for (;;) {
-        let best = -1, bestSeq = endSeq + 1;
-        for (let k = 0; k < nOpen; k++) {
-          const h = heads[k];
-          if (h !== null && h!.seq < bestSeq) {
-            bestSeq = h!.seq;
-            best = k;
-          }
-        }
-        if (best < 0) break;
-        const maker = heads[best]!;
-        heads[best] = maker.locNext;
-        if (this.tryFill(taker, takerLoc, isBuy, maker) && this.isTakerDone(taker, takerLoc)) {
-          return;
-        }
-      }
+      if (this.fillMergedBySeq(taker, takerLoc, isBuy, nOpen, endSeq + 1)) return;
     } else {
       // The window ends inside the prefix: nothing to extend.
       extend = false;
