@@ -64,23 +64,23 @@ function unwrap(res: MatchWorkerResponse): MatchWorkerResponse {
   return res;
 }
 
-/** Same-thread matcher. */
-export class InlineMatcher implements Matcher {
-  #session = new MatchSession();
+/**
+ * The requests both matchers send: ids, the id of the last match (the one
+ * `rollback` undoes), and the packed messages. A subclass delivers a request.
+ */
+abstract class RequestMatcher implements Matcher {
   #id = 0;
-  /** Id of the last match request: the one `rollback` undoes. */
   #lastMatchId = 0;
 
+  /** Delivers one request; resolves to its (non-error) response. */
+  protected abstract send(req: MatchWorkerRequest): Promise<MatchWorkerResponse>;
+
+  abstract close(): void;
+
   #call(body: Body<MatchWorkerRequest>): Promise<MatchWorkerResponse> {
-    const req = { ...body, id: ++this.#id } as MatchWorkerRequest;
-    if (req.type === "match") this.#lastMatchId = req.id;
-    // Structured clone (and transfer) both ways, so callers see exactly what a worker would give.
-    return Promise.resolve().then(() => {
-      const res = this.#session.handle(
-        structuredClone(req, { transfer: getRequestTransferables(req) }),
-      );
-      return unwrap(structuredClone(res, { transfer: getResponseTransferables(res) }));
-    });
+    const id = ++this.#id;
+    if (body.type === "match") this.#lastMatchId = id;
+    return this.send({ ...body, id } as MatchWorkerRequest);
   }
 
   /** @inheritdoc */
@@ -111,13 +111,28 @@ export class InlineMatcher implements Matcher {
   async reset(): Promise<void> {
     await this.#call({ type: "reset" });
   }
+}
+
+/** Same-thread matcher. */
+export class InlineMatcher extends RequestMatcher {
+  #session = new MatchSession();
+
+  protected send(req: MatchWorkerRequest): Promise<MatchWorkerResponse> {
+    // Structured clone (and transfer) both ways, so callers see exactly what a worker would give.
+    return Promise.resolve().then(() => {
+      const res = this.#session.handle(
+        structuredClone(req, { transfer: getRequestTransferables(req) }),
+      );
+      return unwrap(structuredClone(res, { transfer: getResponseTransferables(res) }));
+    });
+  }
 
   /** @inheritdoc */
   close(): void {}
 }
 
 /** Matcher running in a dedicated Web Worker. */
-export class WorkerMatcher implements Matcher {
+export class WorkerMatcher extends RequestMatcher {
   readonly #worker: Worker;
   readonly #timeoutMs: number;
   readonly #pending = new Map<
@@ -128,12 +143,11 @@ export class WorkerMatcher implements Matcher {
       timer: ReturnType<typeof setTimeout>;
     }
   >();
-  #id = 0;
-  #lastMatchId = 0;
   #closed = false;
 
   /** @param opts.timeoutMs per-request timeout (default 10 s); on timeout the replica must be reloaded. */
   constructor(opts: { timeoutMs?: number } = {}) {
+    super();
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#worker = new Worker(new URL("./match_worker.ts", import.meta.url).href, {
       type: "module",
@@ -163,11 +177,9 @@ export class WorkerMatcher implements Matcher {
     this.#pending.clear();
   }
 
-  #call(body: Body<MatchWorkerRequest>): Promise<MatchWorkerResponse> {
+  protected send(req: MatchWorkerRequest): Promise<MatchWorkerResponse> {
     if (this.#closed) return Promise.reject(new MatcherError("CLOSED", "Matcher is closed"));
-    const id = ++this.#id;
-    if (body.type === "match") this.#lastMatchId = id;
-    const req = { ...body, id } as MatchWorkerRequest;
+    const id = req.id;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
@@ -176,35 +188,6 @@ export class WorkerMatcher implements Matcher {
       this.#pending.set(id, { resolve, reject, timer });
       this.#worker.postMessage(req, getRequestTransferables(req));
     });
-  }
-
-  /** @inheritdoc */
-  async load(
-    topology: GridTopology,
-    orders: Iterable<Order>,
-    gridFlows: GridFlowSnapshot | null = null,
-  ) {
-    const r = await this.#call({ type: "load", topology, orders: encodeOrders(orders), gridFlows });
-    return r.type === "loaded" ? r.orders : 0;
-  }
-
-  /** @inheritdoc */
-  async match(ops: MarketOp[], ctx: MatchContext): Promise<MatchResult> {
-    const r = await this.#call({ type: "match", ops: encodeOps(ops), ctx });
-    if (r.type !== "matched") throw new MatcherError("INTERNAL", `Unexpected ${r.type}`);
-    return decodeResult(r.result);
-  }
-
-  /** @inheritdoc */
-  async rollback(): Promise<number> {
-    const r = await this.#call({ type: "rollback", matchId: this.#lastMatchId });
-    if (r.type !== "rolledBack") throw new MatcherError("INTERNAL", `Unexpected ${r.type}`);
-    return r.orders;
-  }
-
-  /** @inheritdoc */
-  async reset(): Promise<void> {
-    await this.#call({ type: "reset" });
   }
 
   /** @inheritdoc */
