@@ -49,8 +49,13 @@ export function computeIdleCollectionKind(
   return heapUsedBytes - heapAfterMajorBytes >= threshold ? "major" : "minor";
 }
 
-/** V8's `gc` global under `--expose-gc`. */
-export type GcFunction = (options?: { type?: IdleCollectionKind; execution?: "sync" }) => void;
+/**
+ * V8's `gc` global under `--expose-gc` (also used by node/runtime/heap_collector.ts);
+ * `flavor: "last-resort"` is V8's memory-reducing collection.
+ */
+export type GcFunction = (
+  options?: { type?: IdleCollectionKind; execution?: "sync"; flavor?: "regular" | "last-resort" },
+) => void;
 
 /** What one idle collection did. */
 export interface IdleCollection {

@@ -25,16 +25,7 @@
  * depends on it: only when memory is reclaimed changes.
  */
 
-/** V8's `gc` global under `--expose-gc`, with the options used here. */
-export type FullGcFunction = (
-  options: { type: "major"; execution: "sync"; flavor?: "regular" | "last-resort" },
-) => void;
-
-/** The `gc` global when V8 exposes it (`--v8-flags=--expose-gc`), else null. */
-export function getExposedFullGc(): FullGcFunction | null {
-  const gc = (globalThis as { gc?: unknown }).gc;
-  return typeof gc === "function" ? gc as FullGcFunction : null;
-}
+import { type GcFunction, getExposedGc } from "../../workers/match_idle_gc.ts";
 
 /** Growth of heap in use + external memory since the last full collection that triggers one. */
 export const MAJOR_GROWTH_BYTES = 128 * 1024 * 1024;
@@ -72,7 +63,7 @@ export class HeapCollector {
    * @param floorBytes no collection is forced below this size
    */
   constructor(
-    readonly gc: FullGcFunction | null = getExposedFullGc(),
+    readonly gc: GcFunction | null = getExposedGc(),
     readonly readBytes: () => number = readCollectableBytes,
     readonly growthBytes: number = MAJOR_GROWTH_BYTES,
     readonly now: () => number = () => performance.now(),
@@ -143,7 +134,7 @@ export class IdleCompactor {
    * @param readHeapBytes the isolate's heap size (V8's heapTotal)
    */
   constructor(
-    readonly gc: FullGcFunction | null = getExposedFullGc(),
+    readonly gc: GcFunction | null = getExposedGc(),
     readonly idleMs: number = IDLE_COMPACT_MS,
     readonly minHeapBytes: number = IDLE_COMPACT_MIN_HEAP_BYTES,
     readonly readHeapBytes: () => number = () => Deno.memoryUsage().heapTotal,

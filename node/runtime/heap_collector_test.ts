@@ -1,17 +1,12 @@
 /** The main isolate's full collections: when they run, what they ask V8 for. */
 import assert from "node:assert/strict";
-import {
-  type FullGcFunction,
-  getExposedFullGc,
-  HeapCollector,
-  IdleCompactor,
-  MAJOR_GROWTH_BYTES,
-} from "./heap_collector.ts";
+import { type GcFunction, getExposedGc } from "../../workers/match_idle_gc.ts";
+import { HeapCollector, IdleCompactor, MAJOR_GROWTH_BYTES } from "./heap_collector.ts";
 
 /** A heap whose garbage the collector's `gc` removes: live + garbage bytes. */
 function fakeHeap(liveBytes: number) {
-  const heap = { live: liveBytes, garbage: 0, calls: [] as Parameters<FullGcFunction>[0][] };
-  const gc: FullGcFunction = (options) => {
+  const heap = { live: liveBytes, garbage: 0, calls: [] as Parameters<GcFunction>[0][] };
+  const gc: GcFunction = (options) => {
     heap.calls.push(options);
     heap.garbage = 0;
   };
@@ -71,7 +66,7 @@ Deno.test("HeapCollector: never forces a collection below the floor", () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 Deno.test("IdleCompactor: compacts once after an idle gap, never while a job runs", async () => {
-  const calls: Parameters<FullGcFunction>[0][] = [];
+  const calls: Parameters<GcFunction>[0][] = [];
   const idle = new IdleCompactor((options) => calls.push(options), 30, 0);
   try {
     idle.start();
@@ -95,7 +90,7 @@ Deno.test("IdleCompactor: compacts once after an idle gap, never while a job run
 });
 
 Deno.test("IdleCompactor: V8 gives back the young generation that sustained allocation grew", {
-  ignore: getExposedFullGc() === null,
+  ignore: getExposedGc() === null,
 }, async () => {
   // Like a verify worker under load: short-lived objects, some surviving a few scavenges.
   let keep: unknown[][] = [];
