@@ -33,7 +33,7 @@ export interface LoadOptions {
   maxBlockTxs: number;
   /** `[p2p] max_message_bytes` of started validators (default: the node's, 1 MiB). */
   maxMessageBytes?: number;
-  /** `[consensus] pow_target_fraction_bps` of started nodes (default: the node's, 2500). */
+  /** `[consensus] pow_target_fraction_bps` of started nodes (default: the node's, 500). */
   powTargetFractionBps?: number;
   seed: string;
   /** After the run, how long to wait for accepted transactions to commit. */
