@@ -262,6 +262,18 @@ function intern(text: string): string {
 }
 
 /**
+ * What the match worker does between blocks, untimed: grow the book's indexes
+ * for the next block and collect while idle, wait for V8's helper threads
+ * (see {@link awaitHelperThreadsIdle}); then the next block's ops arrive.
+ */
+function idleBetweenBlocks(book: OrderBook, idle: IdleCollector, ops: MarketOp[]) {
+  book[BOOK_CORE].reserveForBlock(10_000);
+  const collection = idle.collect();
+  const settleMs = awaitHelperThreadsIdle();
+  return { collection, settleMs, ops: receiveOps(ops) };
+}
+
+/**
  * The ops as the match worker hands them to `matchBlock`: a structured clone
  * (what it receives), whose owner and location strings its `MatchSession`
  * then points at its pooled copies.
@@ -311,17 +323,14 @@ if (Deno.args[0] === "--blocks") {
     for (let i = 0; i < n + 5; i++) {
       let ops = block(10_000);
       if (idle !== null) {
-        // As in the worker: grow the book's indexes and collect while idle, then the next
-        // block's ops arrive.
-        s.book[BOOK_CORE].reserveForBlock(10_000);
-        const c = idle.collect()!;
-        const settled = awaitHelperThreadsIdle();
+        const idleStep = idleBetweenBlocks(s.book, idle, ops);
+        const c = idleStep.collection!;
         if (i >= 5) {
           idleMs.push(c.durationMs);
-          settleMs.push(settled);
+          settleMs.push(idleStep.settleMs);
           if (c.kind === "major") majors++;
         }
-        ops = receiveOps(ops);
+        ops = idleStep.ops;
       }
       s.ts += 60_000;
       const c0 = threadCpuMs();
@@ -419,10 +428,7 @@ if (Deno.args[0] === "--blocks") {
         w ??= setup(topology, idle.enabled);
         let ops = block(10_000);
         if (idle.enabled) {
-          w.book[BOOK_CORE].reserveForBlock(10_000);
-          idle.collect();
-          awaitHelperThreadsIdle();
-          ops = receiveOps(ops);
+          ops = idleBetweenBlocks(w.book, idle, ops).ops;
         }
         w.ts += 60_000;
         b.start();
