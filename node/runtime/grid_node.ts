@@ -143,7 +143,7 @@ export class GridNode {
         powState,
       );
       // The state load's garbage goes now, and the pages it took go back to the system.
-      const collected = node.heapCollector.collect({ compact: true });
+      const collected = node.heapCollector.afterStateLoad();
       log.info("chain.loaded", {
         height: head.height,
         head: head.hash,

@@ -124,3 +124,14 @@ Deno.test("IdleCompactor: leaves a small heap alone", async () => {
   assert.equal(calls.length, 1);
   idle.stop();
 });
+
+Deno.test("HeapCollector: compacts after the state load only when the heap is large", () => {
+  const small = fakeHeap(50e6);
+  assert.equal(new HeapCollector(small.gc, small.read, 100e6).afterStateLoad(), null);
+  assert.deepEqual(small.heap.calls, []);
+  const large = fakeHeap(400e6);
+  large.heap.garbage = 100e6;
+  const c = new HeapCollector(large.gc, large.read, 100e6, () => 0);
+  assert.deepEqual(c.afterStateLoad(), { beforeBytes: 500e6, afterBytes: 400e6, durationMs: 0 });
+  assert.deepEqual(large.heap.calls, [{ type: "major", execution: "sync", flavor: "last-resort" }]);
+});
