@@ -12,6 +12,7 @@ import {
   readKeystoreFile,
   writeKeystoreFile,
 } from "../node/crypto/keystore_file.ts";
+import { pathExists } from "../node/runtime/path_exists.ts";
 import { type Wallet, walletFromSecretKey } from "../node/runtime/wallet.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
 
@@ -92,17 +93,10 @@ export async function getPassphrase(opts: WalletOptions, confirm = false): Promi
   return first;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+// Here and in getWalletAddress a path that cannot be checked (e.g. permission denied) counts as
+// absent: the write or read that follows then fails with its own error.
 async function refuseOverwrite(path: string): Promise<void> {
-  if (await exists(path)) {
+  if (await pathExists(path).catch(() => false)) {
     throw new CliError(EXIT.LOCAL, `${path} already exists; not overwriting a key`, "EXISTS");
   }
 }
@@ -175,7 +169,7 @@ export async function listWallets(
 export async function getWalletAddress(opts: WalletOptions, name: string): Promise<string> {
   const path = walletPath(opts, name);
   const file = await readLocal(async () => {
-    if (!await exists(path)) {
+    if (!await pathExists(path).catch(() => false)) {
       throw new Error(
         `No wallet "${name}" in ${opts.keystoreDir} (create one: wallet new ${name})`,
       );

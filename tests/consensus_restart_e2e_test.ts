@@ -53,6 +53,7 @@ import {
   validatorWallet,
   writeNodeKey,
 } from "./helpers/network.ts";
+import { authorityActionSigner } from "./helpers/authority_actions.ts";
 import {
   signWith,
   startTestNode,
@@ -264,25 +265,14 @@ Deno.test({
         assert.equal(res.status, 202, await res.text());
       };
       const owner = validatorWallet(0).address;
-      for (
-        const [action, args] of [
-          ["register_participant", { address: owner, location: "BKK-01-SUB001" }],
-          ["register_meter", {
-            meterId: "MTR-POW-1",
-            owner,
-            location: "BKK-01-SUB001",
-            source: "solar",
-          }],
-        ] as const
-      ) {
-        await post(signWith(mea, {
-          kind: "authority_action",
-          nonce: nonce++,
-          feeSatang: 1,
-          expiresAtMs,
-          payload: { action, args } as never,
-        }));
-      }
+      const act = authorityActionSigner(mea, { expiresAtMs, nextNonce: () => nonce++ });
+      await post(act("register_participant", { address: owner, location: "BKK-01-SUB001" }));
+      await post(act("register_meter", {
+        meterId: "MTR-POW-1",
+        owner,
+        location: "BKK-01-SUB001",
+        source: "solar",
+      }));
       // Meter readings one after another: several sealed blocks (difficulty moves).
       for (let i = 1; i <= 4; i++) {
         const h = node.running.node.head.header.height;

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { addressFromPublicKey } from "../node/crypto/address.ts";
 import { fromHex, toHex } from "../node/crypto/hex.ts";
+import { authorityActionSigner } from "./helpers/authority_actions.ts";
 import {
   signWith,
   startTestNode,
@@ -164,14 +165,10 @@ service_area = ["BKK"]
           };
           const expiresAtMs = Date.now() + 120_000;
           let meaNonce = gridNode.getAccount(meaKey.address).nonce;
-          const act = (action: string, args: Record<string, string | number>) =>
-            signWith(meaKey, {
-              kind: "authority_action",
-              nonce: meaNonce++,
-              feeSatang: 1,
-              expiresAtMs,
-              payload: { action, args } as never,
-            });
+          const act = authorityActionSigner(meaKey, {
+            expiresAtMs,
+            nextNonce: () => meaNonce++,
+          });
           // BKK-01-SUB002: 40,000 kW = 10,000 kWh per 15-minute interval; 9,600 kWh is 96 %.
           await commit([
             act("register_participant", { address: alice.address, location: "BKK-01-SUB002" }),

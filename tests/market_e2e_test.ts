@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { toSignedTxJson, type Tx } from "../node/chain/transaction.ts";
 import { loadWallet } from "../node/runtime/keys.ts";
+import { authorityActionSigner } from "./helpers/authority_actions.ts";
 import {
   signWith,
   startTestNode,
@@ -64,14 +65,7 @@ Deno.test("market e2e: meter reading, sell, buy, trade, settlement, carbon credi
     );
     const expiresAtMs = Date.now() + 120_000;
     let meaNonce = 0;
-    const act = (action: string, args: Record<string, string | number>) =>
-      signWith(mea, {
-        kind: "authority_action",
-        nonce: meaNonce++,
-        feeSatang: 1,
-        expiresAtMs,
-        payload: { action, args } as never,
-      });
+    const act = authorityActionSigner(mea, { expiresAtMs, nextNonce: () => meaNonce++ });
     const setup = [
       act("register_participant", { address: alice.address, location: "BKK-01-SUB001" }),
       act("register_participant", { address: bob.address, location: "BKK-02-SUB001" }),

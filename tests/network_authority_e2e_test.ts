@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { isValidSeal } from "../node/consensus/pow.ts";
 import type { Commit } from "../node/consensus/votes.ts";
 import type { Tx } from "../node/chain/transaction.ts";
+import { authorityActionSigner } from "./helpers/authority_actions.ts";
 import {
   authorityKey,
   heightOf,
@@ -76,17 +77,11 @@ Deno.test({
 
       // Energy transactions: MEA registers a prosumer and a meter, then a meter reading.
       const expiresAtMs = Date.now() + 120_000;
-      const act = (nonce: number, action: string, args: Record<string, string | number>) =>
-        signWith(mea, {
-          kind: "authority_action",
-          nonce,
-          feeSatang: 1,
-          expiresAtMs,
-          payload: { action, args } as never,
-        });
+      let meaNonce = 0;
+      const act = authorityActionSigner(mea, { expiresAtMs, nextNonce: () => meaNonce++ });
       const txs = [
-        act(0, "register_participant", { address: owner.address, location: "BKK-01-SUB001" }),
-        act(1, "register_meter", {
+        act("register_participant", { address: owner.address, location: "BKK-01-SUB001" }),
+        act("register_meter", {
           meterId: "MTR-AUTH-1",
           owner: owner.address,
           location: "BKK-01-SUB001",
@@ -94,7 +89,7 @@ Deno.test({
         }),
         signWith(mea, {
           kind: "meter_reading",
-          nonce: 2,
+          nonce: meaNonce++,
           feeSatang: 1,
           expiresAtMs,
           payload: {

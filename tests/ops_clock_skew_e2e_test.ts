@@ -22,6 +22,7 @@ import {
   getBangkokHour,
   isPeakHour,
 } from "../node/market/mod.ts";
+import { authorityActionSigner } from "./helpers/authority_actions.ts";
 import { networkConfigToml, validatorWallet, writeNodeKey } from "./helpers/network.ts";
 import {
   type NodeProcess,
@@ -246,14 +247,7 @@ Deno.test({
 
       // A trade at 21:4x Bangkok (peak); the ahead node's clock reads 22:4x (off-peak).
       let meaNonce = 0;
-      const act = (action: string, args: Record<string, string | number>) =>
-        signWith(mea, {
-          kind: "authority_action",
-          nonce: meaNonce++,
-          feeSatang: 1,
-          expiresAtMs,
-          payload: { action, args } as never,
-        });
+      const act = authorityActionSigner(mea, { expiresAtMs, nextNonce: () => meaNonce++ });
       const setup = [
         act("register_participant", { address: alice.address, location: "BKK-01-SUB001" }),
         act("register_participant", { address: bob.address, location: "BKK-02-SUB001" }),

@@ -12,12 +12,8 @@ import {
   getProposalCount,
 } from "../../node/governance/proposals.ts";
 import type { GridNode } from "../../node/runtime/grid_node.ts";
-import {
-  authorityKeystorePath,
-  getPassphrase,
-  loadWallet,
-  pathExists,
-} from "../../node/runtime/keys.ts";
+import { authorityKeystorePath, getPassphrase, loadWallet } from "../../node/runtime/keys.ts";
+import { pathExists } from "../../node/runtime/path_exists.ts";
 import type { Wallet } from "../../node/runtime/wallet.ts";
 import {
   addConsoleSource,

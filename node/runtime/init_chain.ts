@@ -14,9 +14,9 @@ import {
   createKeystore,
   getPassphrase,
   loadWallet,
-  pathExists,
   validatorKeystorePath,
 } from "./keys.ts";
+import { pathExists } from "./path_exists.ts";
 import type { Wallet } from "./wallet.ts";
 import { DEFAULT_GRID_TOPOLOGY, validateTopology } from "../market/location.ts";
 

@@ -9,6 +9,7 @@ import { generateSecretKey } from "../crypto/ed25519.ts";
 import { encryptSecretKey } from "../crypto/keystore.ts";
 import { loadSecretKey, writeKeystoreFile } from "../crypto/keystore_file.ts";
 import { toHex } from "../crypto/hex.ts";
+import { pathExists } from "./path_exists.ts";
 import { type Wallet, walletFromSecretKey } from "./wallet.ts";
 
 export class KeyError extends Error {
@@ -30,16 +31,6 @@ export function authorityKeystorePath(dataDir: string, name: string): string {
   return `${keysDir(dataDir)}/authority-${name}.json`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /**
  * The keystore passphrase: the env var if set, else the dev passphrase file,
  * created when `create` is true.
@@ -52,7 +43,7 @@ export async function getPassphrase(
   const fromEnv = Deno.env.get(envName);
   if (fromEnv !== undefined && fromEnv !== "") return { passphrase: fromEnv, source: "env" };
   const path = `${keysDir(dataDir)}/passphrase`;
-  if (await exists(path)) {
+  if (await pathExists(path)) {
     const info = await Deno.stat(path);
     if (info.mode !== null && (info.mode & 0o077) !== 0) {
       throw new KeyError(
@@ -77,7 +68,7 @@ export async function getPassphrase(
 
 /** Generates a key and writes its encrypted keystore; refuses to overwrite. */
 export async function createKeystore(path: string, passphrase: string): Promise<Wallet> {
-  if (await exists(path)) {
+  if (await pathExists(path)) {
     throw new KeyError("KEYSTORE_EXISTS", `${path} already exists; not overwriting a key`);
   }
   const secret = generateSecretKey();
@@ -88,5 +79,3 @@ export async function createKeystore(path: string, passphrase: string): Promise<
 export async function loadWallet(path: string, passphrase: string): Promise<Wallet> {
   return walletFromSecretKey(await loadSecretKey(path, passphrase));
 }
-
-export { exists as pathExists };

@@ -31,6 +31,7 @@ import { type HeadRecord, kvKey } from "../storage/kv_layout.ts";
 import { saveSignedRecord, type SignedRecord } from "../storage/signing_record.ts";
 import { verifyChainStore } from "../storage/verify_store.ts";
 import { initChain } from "./init_chain.ts";
+import { pathExists } from "./path_exists.ts";
 
 /** Options of {@link resyncDataDir}. */
 export interface ResyncOptions {
@@ -80,16 +81,6 @@ export function computeSignFloor(
     minSignHeight ?? null,
   ].filter((h): h is number => h !== null);
   return bounds.length === 0 ? null : Math.max(...bounds);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 function baseName(path: string): string {
@@ -154,7 +145,9 @@ export async function resyncDataDir(
   opts: ResyncOptions,
 ): Promise<ResyncResult> {
   const kvPath = cfg.storage.kv_path;
-  if (!await exists(kvPath)) {
+  // Here and below a symbolic link counts even when its target is gone: the files are moved
+  // with rename, which moves a link itself.
+  if (!await pathExists(kvPath, { followSymlinks: false })) {
     throw new StorageError(
       "RESYNC_NO_CHAIN",
       `No chain database at ${kvPath}: nothing to move aside; "start" initialises and syncs`,
@@ -189,7 +182,7 @@ export async function resyncDataDir(
   const movedFiles: string[] = [];
   for (const suffix of ["", "-wal", "-shm"]) {
     const from = kvPath + suffix;
-    if (!await exists(from)) continue;
+    if (!await pathExists(from, { followSymlinks: false })) continue;
     const to = `${movedTo}/${baseName(from)}`;
     await Deno.rename(from, to);
     movedFiles.push(to);

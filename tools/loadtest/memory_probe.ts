@@ -29,6 +29,7 @@ import { parseArgs } from "node:util";
 import { getAddressOfPublicKeyHex, type TxBody } from "../../node/chain/transaction.ts";
 import { toHex } from "../../node/crypto/hex.ts";
 import { sha256 } from "../../node/crypto/sha256.ts";
+import { pathExists } from "../../node/runtime/path_exists.ts";
 import {
   spawnNodeProcess,
   TEST_PASSPHRASE,
@@ -141,7 +142,8 @@ export async function runMemoryProbe(o: {
     const cached = o.genesisCache === undefined
       ? null
       : `${o.genesisCache}/a${o.accounts}-s${o.sellers}`;
-    if (cached !== null && await exists(`${cached}/data`)) {
+    // A cache that cannot be checked (any stat error) is rebuilt as if absent.
+    if (cached !== null && await pathExists(`${cached}/data`).catch(() => false)) {
       say(`genesis: copying ${cached}/data ...`);
       await copyDir(`${cached}/data`, `${dir}/data`);
     } else {
@@ -304,15 +306,6 @@ async function writeGenesis(
     });
   }
   await initLoadChain(configPath, extras);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function copyDir(from: string, to: string): Promise<void> {
