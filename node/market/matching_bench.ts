@@ -47,66 +47,21 @@ import { computeCertificateIdV1 } from "./trade.ts";
 import { applyMatchResult as settleMatchResult } from "./chain/market_end_block.ts";
 import { MemoryState, StateOverlay } from "../chain/state.ts";
 import type { BlockContext } from "../chain/transition.ts";
-import { compactOrder, createOrder, type Order } from "./order.ts";
 import { OrderBook } from "./order_book.ts";
 import { BOOK_CORE } from "./book_core.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
 import { IdleCollector } from "../../workers/match_idle_gc.ts";
+import {
+  AMPLE_TOPOLOGY,
+  awaitHelperThreadsIdle,
+  block,
+  bookOrders,
+  internStrings,
+  receiveOps,
+  threadCpuMs,
+} from "./matching_workload.ts";
 
 const params = DEFAULT_MARKET_PARAMS;
-const LOCATIONS = DEFAULT_GRID_TOPOLOGY.substations.map((s) => s.id);
-const BIG: GridTopology = {
-  ...DEFAULT_GRID_TOPOLOGY,
-  substations: DEFAULT_GRID_TOPOLOGY.substations.map((s) => ({ ...s, capacityKw: 10_000_000 })),
-  links: DEFAULT_GRID_TOPOLOGY.links.map((l) => ({ ...l, capacityKw: 10_000_000 })),
-};
-
-let rng = 12345;
-function next(n: number): number {
-  rng = (Math.imul(rng, 1103515245) + 12345) >>> 0;
-  return (rng >>> 8) % n;
-}
-
-/** 32-bit mix (murmur3 finaliser): distinct inputs give distinct, random-looking outputs. */
-function mix32(x: number): number {
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
-}
-/** A flat string (like a decoded tx field): `prefix`, then `length` characters of `alphabet` derived from `n`. */
-function idText(prefix: string, n: number, length: number, alphabet: string): string {
-  const codes: number[] = [];
-  for (let i = 0; i < prefix.length; i++) codes.push(prefix.charCodeAt(i));
-  for (let k = 0; codes.length < length; k++) {
-    let w = mix32(n * 16 + k);
-    for (let j = 0; j < 4 && codes.length < length; j++, w >>>= 8) {
-      codes.push(alphabet.charCodeAt((w & 255) % alphabet.length));
-    }
-  }
-  return String.fromCharCode(...codes);
-}
-const OWNERS = Array.from(
-  { length: 5_000 },
-  (_, i) => idText("gtx1", i, 42, "023456789acdefghjklmnpqrstuvwxyz"),
-);
-let seq = 0;
-
-function order(side: "buy" | "sell", price: number): Order {
-  return createOrder(
-    {
-      id: idText("", seq + 1, 64, "0123456789abcdef"),
-      owner: OWNERS[next(OWNERS.length)]!,
-      side,
-      amountWh: 1000,
-      priceSatangPerKwh: price,
-      source: side === "sell" ? "solar" : null,
-      location: LOCATIONS[next(LOCATIONS.length)]!,
-      expiresAtMs: 4_000_000_000_000,
-    },
-    ++seq,
-    params,
-  );
-}
 
 /**
  * The 100k-order book. `asWorker`: loaded as the match worker loads it (a
@@ -115,10 +70,7 @@ function order(side: "buy" | "sell", price: number): Order {
  */
 function setup(topology: GridTopology, asWorker = false) {
   let book = new OrderBook();
-  const orders: Order[] = [];
-  for (let i = 0; i < 50_000; i++) {
-    orders.push(order("sell", 5001 + next(500)), order("buy", 4500 + next(500)));
-  }
+  const orders = bookOrders();
   if (asWorker) {
     book = OrderBook.fromOrders(structuredClone(orders).map(internStrings));
   } else {
@@ -127,20 +79,8 @@ function setup(topology: GridTopology, asWorker = false) {
   return { book, grid: new GridState(topology), height: 0, ts: 1_768_446_000_000 };
 }
 
-/** `n` orders, alternating buy/sell; with `crossing`, every other pair crosses the spread. */
-function block(n: number, crossing = true): MarketOp[] {
-  const ops: MarketOp[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const buy = (i & 1) === 0;
-    const cross = crossing && (i & 2) === 0;
-    const price = buy ? (cross ? 5600 : 4500 + next(500)) : (cross ? 4400 : 5001 + next(500));
-    ops[i] = { type: "place", order: order(buy ? "buy" : "sell", price) };
-  }
-  return ops;
-}
-
 const SCENARIOS = [
-  ["ample capacity", BIG],
+  ["ample capacity", AMPLE_TOPOLOGY],
   ["default topology (substations fill up)", DEFAULT_GRID_TOPOLOGY],
 ] as const;
 
@@ -168,99 +108,6 @@ function settle(r: MatchResult, ops: MarketOp[]): void {
   settleMatchResult(overlay, r, { height: r.height } as BlockContext, ops);
 }
 
-/** `clock_gettime(CLOCK_THREAD_CPUTIME_ID)` through libc (needs --allow-ffi), or null. */
-function openThreadClock(): (() => number) | null {
-  try {
-    const libc = Deno.dlopen("libc.so.6", {
-      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-    });
-    const CLOCK_THREAD_CPUTIME_ID = 3;
-    const timespec = new BigInt64Array(2);
-    return () => {
-      libc.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, timespec);
-      return Number(timespec[0]!) * 1e3 + Number(timespec[1]!) / 1e6;
-    };
-  } catch {
-    return null;
-  }
-}
-/** Opened on first use (only the `--blocks` mode reads it: `deno bench` asks for no FFI permission). */
-let threadClock: (() => number) | null | undefined;
-
-/**
- * CPU time of this thread so far, ms, or null where it cannot be read
- * (not Linux, or no --allow-ffi). Steadier than wall time on a shared
- * machine: time the thread waits for a core is not counted. (Not
- * /proc/thread-self/schedstat: for the running thread it is only updated at
- * scheduler ticks, 4 ms apart.)
- */
-function threadCpuMs(): number | null {
-  if (threadClock === undefined) threadClock = openThreadClock();
-  return threadClock === null ? null : threadClock();
-}
-
-/** Name (as in /proc, cut to 15 bytes) of V8's helper threads, which sweep after a full collection. */
-const V8_HELPER_THREAD = "V8 DefaultWorke";
-/** Fallback wait where the helper threads' CPU time cannot be read (not Linux, no --allow-read). */
-const HELPER_SETTLE_FALLBACK_MS = 200;
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/** CPU time so far of V8's helper threads in this process, ms, or null where unreadable. */
-function helperThreadsCpuMs(): number | null {
-  try {
-    let ms = 0;
-    for (const t of Deno.readDirSync("/proc/self/task")) {
-      const dir = `/proc/self/task/${t.name}`;
-      try {
-        if (Deno.readTextFileSync(`${dir}/comm`).trim() !== V8_HELPER_THREAD) continue;
-        ms += Number(Deno.readTextFileSync(`${dir}/schedstat`).split(" ")[0]) / 1e6;
-      } catch {
-        // The thread ended meanwhile.
-      }
-    }
-    return ms;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Wait (blocking, outside the timed step) until V8's helper threads are idle;
- * returns the wait, ms. Why: after a full collection V8 sweeps the old
- * generation on those threads for another 30-100 ms (at 100k-800k resting
- * orders). In the node the next block comes a block time later (2 s by
- * default), long after that; back to back, the sweeping ran during the next
- * timed block and, on a 2-core machine with any other load, took the matching
- * thread's core (default topology, 200 blocks: wall p99 31 ms at a
- * main-thread CPU p99 of 20 ms).
- */
-function awaitHelperThreadsIdle(): number {
-  const t0 = performance.now();
-  const first = helperThreadsCpuMs();
-  if (first === null) {
-    Atomics.wait(sleepCell, 0, 0, HELPER_SETTLE_FALLBACK_MS);
-    return performance.now() - t0;
-  }
-  // Idle = under 0.05 ms of helper CPU in a 2 ms poll; give up after 1 s.
-  let last: number = first;
-  for (let polls = 0; polls < 500; polls++) {
-    Atomics.wait(sleepCell, 0, 0, 2);
-    const now: number = helperThreadsCpuMs() ?? last;
-    if (now - last < 0.05) break;
-    last = now;
-  }
-  return performance.now() - t0;
-}
-
-/** One copy per distinct owner and location string, as the worker's `MatchSession` keeps them. */
-const pooled = new Map<string, string>();
-function intern(text: string): string {
-  const known = pooled.get(text);
-  if (known !== undefined) return known;
-  pooled.set(text, text);
-  return text;
-}
-
 /**
  * What the match worker does between blocks, untimed: grow the book's indexes
  * for the next block and collect while idle, wait for V8's helper threads
@@ -271,23 +118,6 @@ function idleBetweenBlocks(book: OrderBook, idle: IdleCollector, ops: MarketOp[]
   const collection = idle.collect();
   const settleMs = awaitHelperThreadsIdle();
   return { collection, settleMs, ops: receiveOps(ops) };
-}
-
-/**
- * The ops as the match worker hands them to `matchBlock`: a structured clone
- * (what it receives), whose owner and location strings its `MatchSession`
- * then points at its pooled copies.
- */
-function receiveOps(ops: MarketOp[]): MarketOp[] {
-  const received = structuredClone(ops);
-  for (const op of received) if (op.type === "place") op.order = internStrings(op.order);
-  return received;
-}
-
-function internStrings(o: Order): Order {
-  o.owner = intern(o.owner);
-  o.location = intern(o.location);
-  return compactOrder(o);
 }
 
 if (Deno.args[0] === "--blocks") {
@@ -377,7 +207,7 @@ if (Deno.args[0] === "--blocks") {
     report(`  settlement into state (applyMatchResult)`, settles);
   }
   {
-    const s = setup(BIG);
+    const s = setup(AMPLE_TOPOLOGY);
     const ms: number[] = [];
     for (let i = 0; i < n + 5; i++) {
       const ops = block(10_000, false);
@@ -443,7 +273,7 @@ if (Deno.args[0] === "--blocks") {
     "matchBlock: 10,000 resting inserts (no crossing) on a 100,000-order book",
     { group: "block" },
     (b) => {
-      inserts ??= setup(BIG);
+      inserts ??= setup(AMPLE_TOPOLOGY);
       const ops = block(10_000, false);
       inserts.ts += 60_000;
       b.start();
@@ -459,7 +289,7 @@ if (Deno.args[0] === "--blocks") {
 
   let certs: { r: MatchResult; ops: MarketOp[] } | undefined;
   const certSetup = () => {
-    const s = setup(BIG);
+    const s = setup(AMPLE_TOPOLOGY);
     const ops = block(10_000);
     return { r: matchBlock(s.book, s.grid, ops, { height: 1, timestampMs: s.ts, params }), ops };
   };
@@ -486,7 +316,7 @@ if (Deno.args[0] === "--blocks") {
 
   let single: Setup | undefined;
   Deno.bench("matchBlock: 1 order on a 100,000-order book (per-block overhead included)", () => {
-    single ??= setup(BIG);
+    single ??= setup(AMPLE_TOPOLOGY);
     single.ts += 1;
     matchBlock(single.book, single.grid, block(1), {
       height: ++single.height,
