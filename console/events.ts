@@ -48,6 +48,8 @@ export interface BlockEventView {
 export class EventHub {
   private readonly clients = new Set<Client>();
   private readonly unsubscribe: () => void;
+  /** Set by `close` (the node is stopping). */
+  private closed = false;
 
   constructor(
     private readonly node: GridNode,
@@ -92,7 +94,14 @@ export class EventHub {
           setInterval(() => this.send(client, ": ping\n\n"), this.opts.heartbeatMs),
           setTimeout(() => this.drop(client), this.opts.maxStreamMs),
         );
-        void this.replay(client, lastEventId);
+        this.replay(client, lastEventId).catch((e) => {
+          // Reading the missed blocks failed: this stream ends and the browser
+          // reconnects. Expected only when the store closes under a stopping node.
+          const fields = { error: String(e), stack: (e as Error)?.stack ?? "" };
+          if (this.closed) this.node.log.debug("console.replay_abandoned", fields);
+          else this.node.log.warn("console.replay_failed", fields);
+          this.drop(client);
+        });
       },
       cancel: () => this.drop(client, false),
     });
@@ -148,6 +157,7 @@ export class EventHub {
 
   /** Ends every stream and stops listening to the node. */
   close(): void {
+    this.closed = true;
     for (const c of [...this.clients]) this.drop(c);
     this.unsubscribe();
   }

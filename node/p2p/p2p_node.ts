@@ -319,7 +319,10 @@ export async function createP2PNode(opts: P2PNodeOptions): Promise<P2PNode> {
       try {
         result = await handler(message);
       } catch (err) {
-        log.warn("p2p.handler_error", { topic: name, error: (err as Error).message });
+        // After stop, handlers still running fail as the node closes under them: expected.
+        const fields = { topic: name, error: (err as Error).message };
+        if (started) log.warn("p2p.handler_error", fields);
+        else log.debug("p2p.handler_error", fields);
         result = "ignore";
       }
       if (result === "reject") return "reject";

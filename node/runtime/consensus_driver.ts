@@ -168,7 +168,7 @@ export class ConsensusDriver {
         addresses: this.network.multiaddrs().join(","),
       });
       const every = Math.max(500, this.node.config.consensus.block_time_ms);
-      this.#syncTimer = setInterval(() => this.#maybeSync(), every);
+      this.#syncTimer = setInterval(() => this.#syncInBackground(), every);
     }
     this.node.events.addEventListener("block", this.#onBlock);
     this.#startHeight();
@@ -362,13 +362,13 @@ export class ConsensusDriver {
         void this.#runChain(() => this.#build(a.height, a.round));
         break;
       case "broadcastProposal":
-        void this.#broadcastProposal(a.proposal);
+        this.#broadcastProposal(a.proposal).catch((e) => this.#onSendFailed("proposal", e));
         break;
       case "validateProposal":
         void this.#runChain(() => this.#validate(a.height, a.blockHash));
         break;
       case "broadcastVote":
-        void this.#broadcastVote(a.vote);
+        this.#broadcastVote(a.vote).catch((e) => this.#onSendFailed("vote", e));
         break;
       case "gossipVotes":
         // Votes already signed and counted (the proof-of-lock of our valid value):
@@ -529,8 +529,7 @@ export class ConsensusDriver {
       const same = rec.entries.find((e) => e.round === round && e.step === step);
       if (same !== undefined) {
         if (same.blockHash !== hash) return false;
-        await this.#signedWrite;
-        return true;
+        return await this.#awaitSignedWrite(height);
       }
       if (rec.entries.some((e) => e.round > round)) return false;
     }
@@ -559,6 +558,11 @@ export class ConsensusDriver {
     this.#signedWrite = this.#signedWrite.catch(() => {}).then(() =>
       saveSignedRecord(kv, snapshot)
     );
+    return await this.#awaitSignedWrite(height);
+  }
+
+  /** Whether the signing record written last is durable (a message may leave the node). */
+  async #awaitSignedWrite(height: number): Promise<boolean> {
     try {
       await this.#signedWrite;
       return true;
@@ -566,6 +570,17 @@ export class ConsensusDriver {
       this.node.log.error("consensus.sign_record_failed", { height, error: String(e) });
       return false;
     }
+  }
+
+  /**
+   * A proposal or vote that could not be sent. While the node stops this is
+   * expected (the network or the store is closing under it); otherwise it is
+   * a bug or a failing dependency, and it is logged as one.
+   */
+  #onSendFailed(what: "proposal" | "vote", e: unknown): void {
+    const fields = { what, error: String(e), stack: (e as Error)?.stack ?? "" };
+    if (this.#stopped) this.node.log.debug("consensus.send_abandoned", fields);
+    else this.node.log.error("consensus.send_failed", fields);
   }
 
   /**
@@ -657,7 +672,7 @@ export class ConsensusDriver {
     const head = this.node.head.header.height;
     if (height > head + 1) {
       this.#peerHeightHint = Math.max(this.#peerHeightHint, height);
-      void this.#maybeSync();
+      this.#syncInBackground();
       return "ignore";
     }
     if (height <= head) return "ignore";
@@ -687,6 +702,16 @@ export class ConsensusDriver {
       this.metrics.syncedBlocks.inc();
       this.#lastProgressMs = Date.now();
       return true;
+    });
+  }
+
+  /** `#maybeSync` from a timer or a message handler: a failure is logged, never thrown. */
+  #syncInBackground(): void {
+    this.#maybeSync().catch((e) => {
+      const fields = { error: String(e), stack: (e as Error)?.stack ?? "" };
+      // Stopping closes the network and the store under a running sync: expected.
+      if (this.#stopped) this.node.log.debug("sync.abandoned", fields);
+      else this.node.log.warn("sync.failed", fields);
     });
   }
 

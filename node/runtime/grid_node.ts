@@ -85,6 +85,9 @@ export class GridNode {
   powState: PowState;
   /** Consensus and network; null until `start`. */
   driver: ConsensusDriver | null = null;
+  /** The running `start` (a stop waits for it, so a driver never starts after it). */
+  private starting: Promise<void> | null = null;
+  private stopRequested = false;
   /** Called with transactions admitted locally (not from the network): the p2p relay. */
   onAdmitted: ((txs: readonly Tx[]) => void) | null = null;
   private miner: Miner | null = null;
@@ -208,9 +211,16 @@ export class GridNode {
    * proposes when it is the round's proposer, votes when its key is a voter,
    * and follows the chain otherwise.
    */
-  async start(): Promise<void> {
-    this.driver = await ConsensusDriver.create(this);
-    await this.driver.start();
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      const driver = await ConsensusDriver.create(this);
+      // A stop (SIGTERM right after the API listens) came while the driver was being made:
+      // it never starts (its network only unhooks from the node).
+      if (this.stopRequested) return await driver.stop();
+      this.driver = driver;
+      await driver.start();
+    })();
+    return this.starting;
   }
 
   /** Builds the block this node proposes at the head (sealed and signed). */
@@ -615,6 +625,9 @@ export class GridNode {
 
   /** Stops consensus and the network after the current commit, then closes storage. */
   async stop(): Promise<void> {
+    this.stopRequested = true;
+    // Its failure is reported to start's caller; the stop goes on.
+    await this.starting?.catch(() => {});
     await this.driver?.stop();
     this.miner?.close();
     this.verifier.close?.();

@@ -14,7 +14,7 @@ export interface RunningNode {
   http: HttpServer;
   /** Stops HTTP, finishes the current commit, closes KV. Idempotent. */
   stop(): Promise<void>;
-  /** Resolves when the node has stopped (signal or stop()). */
+  /** Resolves when the node has stopped (signal or stop()); rejects with a failed stop's error. */
   finished: Promise<void>;
 }
 
@@ -41,39 +41,46 @@ export async function startNode(
   const app = createApp(node, { maxBodyBytes: cfg.api.max_body_bytes });
   const http = await startHttpServer(app, cfg.api.host, cfg.api.port);
   let resolveFinished!: () => void;
-  const finished = new Promise<void>((r) => resolveFinished = r);
+  let rejectFinished!: (e: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    resolveFinished = resolve;
+    rejectFinished = reject;
+  });
+  // main.ts awaits `finished` (a failed stop then exits 1 with its error);
+  // callers that stop the node themselves get the error from stop().
+  finished.catch(() => {});
   let stopping: Promise<void> | null = null;
   let memoryLogTimer: ReturnType<typeof setInterval> | undefined;
-  // Work still in flight when the node stops (a block being built, a match or
-  // signature job) is abandoned by design and fails with CLOSED errors; the
-  // commit protocol keeps the store safe. Such a rejection must not turn a
-  // graceful stop into a crash (exit code 1): it is logged instead.
-  const onShutdownRejection = (e: PromiseRejectionEvent) => {
-    if (stopping === null) return;
-    e.preventDefault();
-    log.warn("node.stop_abandoned_work", { error: String(e.reason) });
-  };
-  if (opts.handleSignals ?? true) {
-    globalThis.addEventListener("unhandledrejection", onShutdownRejection);
-  }
+  // Work in flight when the node stops (a block being built, a match or
+  // signature job) fails with CLOSED errors; whoever started it handles them
+  // (the commit protocol keeps the store safe). No process-wide guard: an
+  // unhandled rejection is a bug at the place that created the promise.
   const stop = () => {
-    stopping ??= (async () => {
-      // Long-lived responses (console SSE streams) close on this, so that
-      // shutdown does not wait for them.
-      node.events.dispatchEvent(new Event("stopping"));
-      clearInterval(memoryLogTimer);
-      await http.shutdown();
-      await node.stop();
-      log.close();
-      resolveFinished();
+    if (stopping !== null) return stopping;
+    stopping = (async () => {
+      try {
+        // Long-lived responses (console SSE streams) close on this, so that
+        // shutdown does not wait for them.
+        node.events.dispatchEvent(new Event("stopping"));
+        clearInterval(memoryLogTimer);
+        await http.shutdown();
+        await node.stop();
+      } catch (e) {
+        log.error("node.stop_failed", { error: String(e), stack: (e as Error)?.stack ?? "" });
+        throw e;
+      } finally {
+        log.close();
+      }
     })();
+    stopping.then(resolveFinished, rejectFinished);
     return stopping;
   };
   // Before anything is announced: a SIGTERM right after start-up still stops gracefully.
   if (opts.handleSignals ?? true) {
     const onSignal = (signal: string) => () => {
       log.info("node.signal", { signal });
-      void stop();
+      // A failed stop reaches main.ts through `finished`.
+      stop().catch(() => {});
     };
     Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
     Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
