@@ -42,7 +42,13 @@ const USAGE =
 interface MarketModule {
   OrderBook: { fromOrders(orders: unknown[]): { size: number } };
   GridState: new (topology: unknown) => unknown;
-  matchBlockFills(book: unknown, grid: unknown, ops: MarketOp[], ctx: unknown): MatchResult;
+  matchBlockFills(
+    book: unknown,
+    grid: unknown,
+    ops: MarketOp[],
+    ctx: unknown,
+    opts: { shareChangedOrders: boolean },
+  ): MatchResult;
 }
 
 /** One side of the comparison: a tree's matcher with its own book and grid. */
@@ -115,7 +121,9 @@ if (import.meta.main) {
     awaitHelperThreadsIdle();
     const received = receiveOps(ops);
     const c0 = threadCpuMs()!;
-    const r = c.market.matchBlockFills(c.book, c.grid, received, { height, timestampMs, params });
+    // As the worker calls it (a tree without the option ignores it).
+    const ctx = { height, timestampMs, params };
+    const r = c.market.matchBlockFills(c.book, c.grid, received, ctx, { shareChangedOrders: true });
     const c1 = threadCpuMs()!;
     if (record) {
       c.cpuMs.push(c1 - c0);

@@ -151,7 +151,8 @@ export class MatchSession {
           const ops = this.#shareOpStrings(decodeOps(req.ops));
           // Decays, so that one huge block does not keep the reserve up for good.
           this.#blockOps = Math.max(ops.length, this.#blockOps - (this.#blockOps >> 4));
-          const result = matchBlock(book, grid, ops, req.ctx);
+          // The result is encoded below, before the book changes again: no copies of placed orders.
+          const result = matchBlock(book, grid, ops, req.ctx, { shareChangedOrders: true });
           const placedIds: unknown[] = [];
           for (const op of ops) if (op?.type === "place") placedIds.push(op.order?.id);
           this.#journal.recordMatch(req.id, gridBefore, sizeBefore, placedIds, result);

@@ -47,6 +47,17 @@ export interface MatchContext {
   rematch?: boolean;
 }
 
+/** How a caller takes a {@link MatchResult}. */
+export interface MatchOptions {
+  /**
+   * Give `changed` as the book's own order objects, not copies. Only for a
+   * caller that copies or serialises the result before the book changes
+   * again (the match worker's session encodes it at once): saves a copy of
+   * every order placed in the block, ~4 % of a 10,000-order block.
+   */
+  shareChangedOrders?: boolean;
+}
+
 /** At most this many resting orders per side are replayed by one block's re-match. */
 export const REMATCH_MAX_ORDERS_PER_SIDE = 1_024;
 /** At most this many counter-orders are examined by one block's re-match (all replayed orders together). */
@@ -134,8 +145,9 @@ export function matchBlock(
   grid: GridState,
   ops: readonly MarketOp[],
   ctx: MatchContext,
+  opts: MatchOptions = {},
 ): MatchResult {
-  const r = matchBlockFills(book, grid, ops, ctx);
+  const r = matchBlockFills(book, grid, ops, ctx, opts);
   assignCertificateIds(r.height, r.interval, r.trades);
   return r;
 }
@@ -150,6 +162,7 @@ export function matchBlockFills(
   grid: GridState,
   ops: readonly MarketOp[],
   ctx: MatchContext,
+  opts: MatchOptions = {},
 ): MatchResult {
   validateMarketParams(ctx.params);
   grid.setHalted(ctx.haltedLocations ?? []);
@@ -161,7 +174,7 @@ export function matchBlockFills(
     run.rematch();
   }
   for (let i = 0; i < ops.length; i++) run.apply(ops[i]!, i);
-  const result = run.finish();
+  const result = run.finish(opts.shareChangedOrders === true);
   retainShapes(run, result);
   return result;
 }
@@ -737,7 +750,8 @@ class BlockRun {
     this.touched = [];
   }
 
-  finish(): MatchResult {
+  /** The run's result; `changed` holds copies unless `shareOrders` (see {@link MatchOptions}). */
+  finish(shareOrders: boolean): MatchResult {
     const changed: Order[] = [];
     let sorted = true, lastSeq = -Infinity;
     const touched = this.touched;
@@ -747,7 +761,7 @@ class BlockRun {
       const node = touched[i]!;
       if (node.removed) continue;
       const o = node.order;
-      changed.push({ ...o });
+      changed.push(shareOrders ? o : { ...o });
       if (o.seq < lastSeq) sorted = false;
       lastSeq = o.seq;
     }

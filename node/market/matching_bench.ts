@@ -165,11 +165,12 @@ if (Deno.args[0] === "--blocks") {
       s.ts += 60_000;
       const c0 = threadCpuMs();
       const t0 = performance.now();
+      // As the worker calls it (idle mode): `changed` shares the book's orders.
       const r = matchBlockFills(s.book, s.grid, ops, {
         height: ++s.height,
         timestampMs: s.ts,
         params,
-      });
+      }, { shareChangedOrders: idle !== null });
       const t1 = performance.now();
       const c1 = threadCpuMs();
       if (!fillsOnly) assignCertificateIds(r.height, r.interval, r.trades);
@@ -262,7 +263,9 @@ if (Deno.args[0] === "--blocks") {
         }
         w.ts += 60_000;
         b.start();
-        matchBlockFills(w.book, w.grid, ops, { height: ++w.height, timestampMs: w.ts, params });
+        matchBlockFills(w.book, w.grid, ops, { height: ++w.height, timestampMs: w.ts, params }, {
+          shareChangedOrders: true,
+        });
         b.end();
       },
     );

@@ -10,8 +10,9 @@
  * one Int32Array: a lookup of an absent id reads one typed-array cache line
  * and no node, a removal finds its entry in one. The
  * expiry heap is all typed arrays: node slots (see `BookNode.slot`) and their
- * keys (expiresAtMs, seq) by heap position, and heap positions by slot, so
- * sifting (~17 levels for 100k orders, once per fill) loads no node.
+ * keys (expiresAtMs, seq) by heap position, so sifting loads no node; an
+ * order filled or cancelled leaves a dead entry instead of a sift (see the
+ * heap's methods below).
  */
 import { BOOK_CORE, type BookCore, BookNode, hashOrderId, Level } from "./book_core.ts";
 import { MarketError } from "./errors.ts";
@@ -130,8 +131,9 @@ export class OrderBook {
   /** Keys of the expiry heap by heap position: expiresAtMs and seq of the node in `#heap[i]`. */
   #heapExp = new Float64Array(1024);
   #heapSeq = new Float64Array(1024);
-  /** By node slot: its heap position, and the node. */
-  #heapPos = new Int32Array(1024);
+  /** Entries of the expiry heap whose node left the book (see {@link #unlink}). */
+  #heapDead = 0;
+  /** By node slot: the node, null once it left the book. */
   #slotNodes: (BookNode | null)[] = [];
   /** Slots of nodes that left the book, reused first. */
   #freeSlots: number[] = [];
@@ -152,8 +154,10 @@ export class OrderBook {
       },
       unlink: (node) => this.#unlink(node),
       node: (id) => this.#find(id),
-      reserveForBlock: (blockOrders) =>
-        this.#reserve(this.#size + Math.max(this.#size >> 3, 2 * blockOrders)),
+      reserveForBlock: (blockOrders) => {
+        if (this.#heapDead > 0) this.#compactHeap();
+        this.#reserve(this.#size + Math.max(this.#size >> 3, 2 * blockOrders));
+      },
       retained: [],
     };
   }
@@ -235,14 +239,12 @@ export class OrderBook {
 
   /** Room for `n` nodes in the heap's typed arrays. */
   #heapResize(n: number): void {
-    const heap = new Int32Array(n), pos = new Int32Array(n);
+    const heap = new Int32Array(n);
     const exp = new Float64Array(n), seq = new Float64Array(n);
     heap.set(this.#heap);
-    pos.set(this.#heapPos);
     exp.set(this.#heapExp);
     seq.set(this.#heapSeq);
     this.#heap = heap;
-    this.#heapPos = pos;
     this.#heapExp = exp;
     this.#heapSeq = seq;
   }
@@ -451,9 +453,12 @@ export class OrderBook {
   popExpired(nowMs: number): Order[] {
     const out: Order[] = [];
     while (this.#heapLen > 0 && this.#heapExp[0]! <= nowMs) {
-      const node = this.#slotNodes[this.#heap[0]!]!;
-      this.#unlink(node);
-      out.push(node.order);
+      const node = this.#slotNodes[this.#heap[0]!] ?? null;
+      if (node !== null) {
+        this.#unlink(node);
+        out.push(node.order);
+      }
+      this.#heapPopDead();
     }
     return out;
   }
@@ -484,16 +489,22 @@ export class OrderBook {
     this.#size--;
     this.#indexRemove(node);
     if (level.count === 0) (node.order.side === "buy" ? this.#buy : this.#sell).dropLevel(level);
-    this.#heapRemove(node);
+    // Its heap entry stays, dead, until it reaches the top or the heap is compacted.
+    this.#slotNodes[node.slot] = null;
+    this.#heapDead++;
   }
 
-  // Expiry heap ordered by (expiresAtMs, seq); every node knows its index,
-  // so a removed order leaves the heap at once (no stale entries, no
-  // periodic rebuild pauses).
+  // Expiry heap ordered by (expiresAtMs, seq). An order that leaves the book
+  // before it expires leaves its entry behind, dead (its slot's node is
+  // null): removing it at once cost a sift of random heap lines per fill.
+  // Dead entries are dropped when they reach the top, and all at once by the
+  // compaction the match worker runs between blocks (reserveForBlock).
 
   #heapPush(n: BookNode, expiresAtMs: number): void {
+    // Without the idle compaction (reserveForBlock), dead entries cost O(1) each, amortised.
+    if (this.#heapDead > this.#size + 1024) this.#compactHeap();
     const i = this.#heapLen++;
-    // Slots and heap positions both number the nodes in the book: one bound for all four arrays.
+    // Each heap entry (live or dead) holds its own slot: one bound for the slots and all three arrays.
     if (i === this.#heap.length) this.#heapResize(i * 2);
     const slot = this.#freeSlots.length > 0 ? this.#freeSlots.pop()! : this.#slotNodes.length;
     if (slot === this.#slotNodes.length) this.#slotNodes.push(n);
@@ -502,46 +513,56 @@ export class OrderBook {
     this.#siftUp(i, slot, expiresAtMs, n.seq);
   }
 
-  #heapRemove(n: BookNode): void {
-    const slot = n.slot;
-    const i = this.#heapPos[slot]!;
+  /** Remove the top entry of the heap, a dead one, and free its slot. */
+  #heapPopDead(): void {
+    this.#freeSlots.push(this.#heap[0]!);
+    this.#heapDead--;
     const len = --this.#heapLen;
-    this.#slotNodes[slot] = null;
-    this.#freeSlots.push(slot);
-    if (i === len) return;
-    const last = this.#heap[len]!;
-    const e = this.#heapExp[len]!, s = this.#heapSeq[len]!;
-    const p = (i - 1) >> 1;
-    if (
-      i > 0 &&
-      (e < this.#heapExp[p]! || (e === this.#heapExp[p]! && s < this.#heapSeq[p]!))
-    ) this.#siftUp(i, last, e, s);
-    else this.#siftDown(i, last, e, s);
+    if (len > 0) this.#siftDown(0, this.#heap[len]!, this.#heapExp[len]!, this.#heapSeq[len]!);
+  }
+
+  /** Drop the dead entries (freeing their slots) and rebuild the heap from the live ones. */
+  #compactHeap(): void {
+    const h = this.#heap, exp = this.#heapExp, seq = this.#heapSeq, nodes = this.#slotNodes;
+    const len = this.#heapLen;
+    let j = 0;
+    for (let i = 0; i < len; i++) {
+      const slot = h[i]!;
+      if (nodes[slot] === null) {
+        this.#freeSlots.push(slot);
+        continue;
+      }
+      h[j] = slot;
+      exp[j] = exp[i]!;
+      seq[j] = seq[i]!;
+      j++;
+    }
+    this.#heapLen = j;
+    this.#heapDead = 0;
+    for (let i = (j >> 1) - 1; i >= 0; i--) this.#siftDown(i, h[i]!, exp[i]!, seq[i]!);
   }
 
   /** Place `slot` (keys e, s) at `i` or above, moving larger parents down. */
   #siftUp(i: number, slot: number, e: number, s: number): void {
-    const h = this.#heap, pos = this.#heapPos, exp = this.#heapExp, seq = this.#heapSeq;
+    const h = this.#heap, exp = this.#heapExp, seq = this.#heapSeq;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pe = exp[p]!;
       if (!(e < pe || (e === pe && s < seq[p]!))) break;
       const parent = h[p]!;
       h[i] = parent;
-      pos[parent] = i;
       exp[i] = pe;
       seq[i] = seq[p]!;
       i = p;
     }
     h[i] = slot;
-    pos[slot] = i;
     exp[i] = e;
     seq[i] = s;
   }
 
   /** Place `slot` (keys e, s) at `i` or below, moving smaller children up. */
   #siftDown(i: number, slot: number, e: number, s: number): void {
-    const h = this.#heap, pos = this.#heapPos, exp = this.#heapExp, seq = this.#heapSeq;
+    const h = this.#heap, exp = this.#heapExp, seq = this.#heapSeq;
     const len = this.#heapLen;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
@@ -559,13 +580,11 @@ export class OrderBook {
       if (!(ce < e || (ce === e && cs < s))) break;
       const c = h[ci]!;
       h[i] = c;
-      pos[c] = i;
       exp[i] = ce;
       seq[i] = cs;
       i = ci;
     }
     h[i] = slot;
-    pos[slot] = i;
     exp[i] = e;
     seq[i] = s;
   }
