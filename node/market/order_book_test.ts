@@ -62,3 +62,40 @@ Deno.test("order book: growing the indexes between blocks (reserveForBlock) chan
     assert.equal(reserved.has(`o${seq}`), true);
   }
 });
+
+Deno.test("order book: expiry after removals (dead heap entries, compaction) matches a sorted list", () => {
+  // Orders removed before they expire leave dead heap entries, dropped at the top, by
+  // reserveForBlock's compaction, or by a push once they outnumber the live orders.
+  let rng = 7;
+  const next = (n: number) => (rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) % n;
+  const book = new OrderBook();
+  const live = new Map<string, Order>();
+  let seq = 0, now = 0;
+  for (let step = 0; step < 60; step++) {
+    const inserts = next(3) === 0 ? 3000 : next(400);
+    for (let i = 0; i < inserts; i++) {
+      seq++;
+      const order = o(`o${seq}`, next(2) ? "buy" : "sell", 40 + next(20), seq, now + 1 + next(500));
+      book.insert({ ...order });
+      live.set(order.id, order);
+    }
+    // Remove most of them (more than the book holds after a big insert), then expire some.
+    const ids = [...live.keys()];
+    for (let i = 0; i < ids.length; i++) {
+      if (next(10) < 8) {
+        assert.equal(book.remove(ids[i]!)?.id, ids[i]);
+        live.delete(ids[i]!);
+      }
+    }
+    if (next(4) === 0) book[BOOK_CORE].reserveForBlock(next(2000));
+    now += next(120);
+    const expected = [...live.values()]
+      .filter((x) => x.expiresAtMs <= now)
+      .sort((a, b) => a.expiresAtMs - b.expiresAtMs || a.seq - b.seq)
+      .map((x) => x.id);
+    assert.deepEqual(book.popExpired(now).map((x) => x.id), expected);
+    for (const id of expected) live.delete(id);
+    assert.equal(book.size, live.size);
+    assert.deepEqual(book.snapshot().map((x) => x.id), [...live.values()].map((x) => x.id));
+  }
+});
