@@ -5,10 +5,12 @@
  * skip a level whose orders all sit behind a full or halted substation), an
  * id index, and an expiry heap.
  *
- * The id index is an open-addressing table (linear probing, backward-shift
- * deletion) of `hashOrderId(id) + 1` and the node's slot, side by side in
- * one Int32Array: a lookup of an absent id reads one typed-array cache line
- * and no node, a removal finds its entry in one. The
+ * The id index is an open-addressing table (linear probing) of
+ * `hashOrderId(id) + 1` and the node's slot, side by side in one Int32Array:
+ * a lookup of an absent id reads one typed-array cache line and no node. An
+ * order leaving the book leaves its entry behind (stale: its slot is empty
+ * or holds a later order), and the table is rebuilt without them when they
+ * fill it or, in the match worker, between blocks (reserveForBlock). The
  * expiry heap is all typed arrays: node slots (see `BookNode.slot`) and their
  * keys (expiresAtMs, seq) by heap position, so sifting loads no node; an
  * order filled or cancelled leaves a dead entry instead of a sift (see the
@@ -119,6 +121,21 @@ export class OrderBook {
    */
   #idTable = new Int32Array(2 * MIN_ID_SLOTS);
   #idSlots = MIN_ID_SLOTS;
+  /**
+   * Entries of the id index whose node left the book (see {@link #unlink}):
+   * they stay until the index is rebuilt, and lookups pass over them.
+   */
+  #idStale = 0;
+  /** The id table before the last rebuild, reused by the next one of the same size (no fresh pages). */
+  #idSpare: Int32Array<ArrayBuffer> | null = null;
+  /**
+   * Per node slot: the id-index key of the resting order in it, 0 when empty
+   * (so telling a stale entry needs no node), and the mark of the last
+   * rebuild or snapshot that met its entry (an order is listed once).
+   */
+  #slotKeys = new Int32Array(1024);
+  #slotSeen = new Int32Array(1024);
+  #seenMark = 0;
   #slotShift = 32 - Math.log2(MIN_ID_SLOTS);
   #size = 0;
   #lastId = "";
@@ -207,86 +224,100 @@ export class OrderBook {
       const k = table[2 * i]!;
       if (k === 0) return undefined;
       if (k === key) {
-        const n = this.#slotNodes[table[2 * i + 1]!]!;
-        if (n.order.id === id) return n;
+        // A stale entry's slot is empty, or holds a later order (another id).
+        const n = this.#slotNodes[table[2 * i + 1]!] ?? null;
+        if (n !== null && n.order.id === id) return n;
       }
     }
   }
 
   /** Put a node in the id index (its id is not there), growing the table at half full. */
   #indexAdd(node: BookNode): void {
-    if ((this.#size + 1) * 2 > this.#idSlots) this.#indexGrow();
+    if ((this.#size + this.#idStale + 1) * 2 > this.#idSlots) this.#indexGrow();
     const key = node.idHash + 1;
     const table = this.#idTable, mask = this.#idSlots - 1;
     let i = Math.imul(key, SLOT_MULTIPLIER) >>> this.#slotShift;
     while (table[2 * i] !== 0) i = (i + 1) & mask;
     table[2 * i] = key;
     table[2 * i + 1] = node.slot;
+    this.#slotKeys[node.slot] = key;
   }
 
+  /** Room for one more entry: drop the stale entries, and double the table if that is not enough. */
   #indexGrow(): void {
-    this.#indexResize(this.#idSlots * 2);
+    this.#indexResize((this.#size + 1) * 2 > this.#idSlots ? this.#idSlots * 2 : this.#idSlots);
   }
 
   /** Room for `orders` resting orders without regrowing the id index or the heap's key arrays. */
   #reserve(orders: number): void {
     let slots = this.#idSlots;
     while (orders * 2 > slots) slots *= 2;
-    if (slots > this.#idSlots) this.#indexResize(slots);
+    // Stale entries are dropped once they are a sixteenth of the book (each costs a probe step).
+    if (slots > this.#idSlots || this.#idStale > (this.#size >> 4)) this.#indexResize(slots);
     const heapRoom = this.#heapExp.length;
     if (orders > heapRoom) this.#heapResize(Math.max(orders, 2 * heapRoom));
   }
 
-  /** Room for `n` nodes in the heap's typed arrays. */
+  /** Room for `n` slots in the heap's typed arrays and `#slotKeys`. */
   #heapResize(n: number): void {
     const heap = new Int32Array(n);
     const exp = new Float64Array(n), seq = new Float64Array(n);
+    const keys = new Int32Array(n);
     heap.set(this.#heap);
     exp.set(this.#heapExp);
     seq.set(this.#heapSeq);
+    keys.set(this.#slotKeys);
+    this.#slotKeys = keys;
     this.#heap = heap;
     this.#heapExp = exp;
     this.#heapSeq = seq;
   }
 
-  /** Rehash the id index into `slots` slots (a power of two, more than twice the size). */
+  /**
+   * Rehash the live entries of the id index into `slots` slots (a power of
+   * two, more than twice the size), in table order; stale ones are dropped.
+   */
   #indexResize(slots: number): void {
     const old = this.#idTable, oldSlots = this.#idSlots;
     const mask = slots - 1;
-    const table = new Int32Array(2 * slots);
+    let table = this.#idSpare;
+    if (table !== null && table.length === 2 * slots) table.fill(0);
+    else table = new Int32Array(2 * slots);
     const shift = 32 - Math.log2(slots);
+    const mark = this.#nextSeenMark();
     for (let j = 0; j < oldSlots; j++) {
       const key = old[2 * j]!;
-      if (key === 0) continue;
+      if (key === 0 || !this.#isLiveEntry(key, old[2 * j + 1]!, mark)) continue;
       let i = Math.imul(key, SLOT_MULTIPLIER) >>> shift;
       while (table[2 * i] !== 0) i = (i + 1) & mask;
       table[2 * i] = key;
       table[2 * i + 1] = old[2 * j + 1]!;
     }
+    this.#idSpare = oldSlots === slots ? old : null;
     this.#idTable = table;
     this.#idSlots = slots;
     this.#slotShift = shift;
+    this.#idStale = 0;
   }
 
-  /** Take a node out of the id index (backward-shift deletion keeps probe runs unbroken). */
-  #indexRemove(node: BookNode): void {
-    const table = this.#idTable, mask = this.#idSlots - 1;
-    const shift = this.#slotShift, slot = node.slot;
-    let i = Math.imul(node.idHash + 1, SLOT_MULTIPLIER) >>> shift;
-    while (table[2 * i + 1] !== slot || table[2 * i] === 0) i = (i + 1) & mask;
-    for (let j = (i + 1) & mask;; j = (j + 1) & mask) {
-      const key = table[2 * j]!;
-      if (key === 0) break;
-      const home = Math.imul(key, SLOT_MULTIPLIER) >>> shift;
-      // The entry at j may fill the hole at i when i lies on its probe path (home .. j).
-      if (((j - home) & mask) >= ((j - i) & mask)) {
-        table[2 * i] = key;
-        table[2 * i + 1] = table[2 * j + 1]!;
-        i = j;
-      }
+  /** A fresh mark for {@link #isLiveEntry} (one pass over the table). */
+  #nextSeenMark(): number {
+    if (this.#slotSeen.length < this.#slotKeys.length) {
+      this.#slotSeen = new Int32Array(this.#slotKeys.length);
     }
-    table[2 * i] = 0;
-    table[2 * i + 1] = 0;
+    return ++this.#seenMark;
+  }
+
+  /**
+   * True for the one entry of a resting order met first in this pass (`mark`):
+   * its slot holds a node with that key. A stale entry's slot is empty or holds
+   * a later order; that order's own entry may have the same key (the same id
+   * re-placed), and then the two are equal and one is enough.
+   */
+  #isLiveEntry(key: number, slot: number, mark: number): boolean {
+    if (this.#slotKeys[slot] !== key || this.#slotSeen[slot] === mark) return false;
+    this.#slotSeen[slot] = mark;
+    return true;
   }
 
   /**
@@ -428,9 +459,13 @@ export class OrderBook {
   snapshot(): Order[] {
     const out: Order[] = [];
     const table = this.#idTable, slots = this.#idSlots;
+    const mark = this.#nextSeenMark();
     // In id-table order, as before the sort (a stable sort: equal seqs keep it).
     for (let i = 0; i < slots; i++) {
-      if (table[2 * i] !== 0) out.push({ ...this.#slotNodes[table[2 * i + 1]!]!.order });
+      const key = table[2 * i]!, slot = table[2 * i + 1]!;
+      if (key !== 0 && this.#isLiveEntry(key, slot, mark)) {
+        out.push({ ...this.#slotNodes[slot]!.order });
+      }
     }
     return out.sort((a, b) => a.seq - b.seq);
   }
@@ -487,7 +522,9 @@ export class OrderBook {
     else level.locTails[li] = node.locPrev;
     node.removed = true;
     this.#size--;
-    this.#indexRemove(node);
+    // Its id-index entry stays, stale (see #idStale): removing it cost a random table line.
+    this.#slotKeys[node.slot] = 0;
+    this.#idStale++;
     if (level.count === 0) (node.order.side === "buy" ? this.#buy : this.#sell).dropLevel(level);
     // Its heap entry stays, dead, until it reaches the top or the heap is compacted.
     this.#slotNodes[node.slot] = null;
@@ -504,7 +541,7 @@ export class OrderBook {
     // Without the idle compaction (reserveForBlock), dead entries cost O(1) each, amortised.
     if (this.#heapDead > this.#size + 1024) this.#compactHeap();
     const i = this.#heapLen++;
-    // Each heap entry (live or dead) holds its own slot: one bound for the slots and all three arrays.
+    // Each heap entry (live or dead) holds its own slot: one bound for the slots and these arrays.
     if (i === this.#heap.length) this.#heapResize(i * 2);
     const slot = this.#freeSlots.length > 0 ? this.#freeSlots.pop()! : this.#slotNodes.length;
     if (slot === this.#slotNodes.length) this.#slotNodes.push(n);

@@ -63,7 +63,7 @@ Deno.test("order book: growing the indexes between blocks (reserveForBlock) chan
   }
 });
 
-Deno.test("order book: expiry after removals (dead heap entries, compaction) matches a sorted list", () => {
+Deno.test("order book: expiry and id lookups after removals (dead heap entries, stale id entries, rebuilds) match a model", () => {
   // Orders removed before they expire leave dead heap entries, dropped at the top, by
   // reserveForBlock's compaction, or by a push once they outnumber the live orders.
   let rng = 7;
@@ -87,6 +87,18 @@ Deno.test("order book: expiry after removals (dead heap entries, compaction) mat
         live.delete(ids[i]!);
       }
     }
+    // Removed ids are gone from the id index (their entries are stale), and may come back.
+    for (let i = 0; i < ids.length; i += 97) {
+      const id = ids[i]!;
+      assert.equal(book.has(id), live.has(id));
+      if (!live.has(id) && next(2) === 0) {
+        seq++;
+        const again = o(id, "sell", 40 + next(20), seq, now + 1 + next(500));
+        book.insert({ ...again });
+        live.set(id, again);
+        assert.equal(book.get(id)!.seq, seq);
+      }
+    }
     if (next(4) === 0) book[BOOK_CORE].reserveForBlock(next(2000));
     now += next(120);
     const expected = [...live.values()]
@@ -96,6 +108,7 @@ Deno.test("order book: expiry after removals (dead heap entries, compaction) mat
     assert.deepEqual(book.popExpired(now).map((x) => x.id), expected);
     for (const id of expected) live.delete(id);
     assert.equal(book.size, live.size);
-    assert.deepEqual(book.snapshot().map((x) => x.id), [...live.values()].map((x) => x.id));
+    const bySeq = [...live.values()].sort((a, b) => a.seq - b.seq);
+    assert.deepEqual(book.snapshot().map((x) => x.id), bySeq.map((x) => x.id));
   }
 });
