@@ -6,6 +6,7 @@
 import { base64urlnopad } from "@scure/base";
 import { sha256 } from "../node/crypto/sha256.ts";
 import type { ConsoleActor } from "./data.ts";
+import { trimOldest } from "../node/util/trim_oldest.ts";
 
 /** A signed-in browser. */
 export interface Session {
@@ -57,10 +58,8 @@ export class SessionStore {
 
   create(actor: ConsoleActor): Session {
     this.sweep();
-    if (this.sessions.size >= this.opts.maxSessions) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
-    }
+    // Room for the new session: the oldest goes.
+    trimOldest(this.sessions, this.opts.maxSessions - 1);
     const session: Session = {
       id: randomToken(),
       actor,
@@ -133,10 +132,7 @@ export class ChallengeStore {
   issue(): string {
     const now = this.now();
     for (const [c, exp] of this.challenges) if (exp <= now) this.challenges.delete(c);
-    if (this.challenges.size >= this.max) {
-      const oldest = this.challenges.keys().next().value;
-      if (oldest !== undefined) this.challenges.delete(oldest);
-    }
+    trimOldest(this.challenges, this.max - 1);
     const c = randomToken(24);
     this.challenges.set(c, now + this.ttlMs);
     return c;

@@ -7,6 +7,7 @@
  * (`isWireFormOf` in node/chain/transaction.ts).
  */
 import type { Tx } from "../chain/transaction.ts";
+import { trimOldest } from "../util/trim_oldest.ts";
 
 /** Default capacity of {@link VerifiedTxCache}: a few full blocks. */
 export const VERIFIED_TX_CACHE_SIZE = 16_384;
@@ -33,9 +34,6 @@ export class VerifiedTxCache {
   add(signatureHex: string, tx: Tx): void {
     if (this.#bySignature.has(signatureHex)) return;
     this.#bySignature.set(signatureHex, tx);
-    if (this.#bySignature.size > this.maxEntries) {
-      const oldest = this.#bySignature.keys().next().value;
-      if (oldest !== undefined) this.#bySignature.delete(oldest);
-    }
+    trimOldest(this.#bySignature, this.maxEntries);
   }
 }

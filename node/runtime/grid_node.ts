@@ -45,6 +45,7 @@ import { MarketRuntime } from "./market_runtime.ts";
 import { computeGridStatusView } from "./market_views.ts";
 import "./modules.ts";
 import type { Wallet } from "./wallet.ts";
+import { trimOldest } from "../util/trim_oldest.ts";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -430,11 +431,8 @@ export class GridNode {
   }
 
   private recordRejection(id: string, code: string, reason: string): void {
-    if (this.rejections.size >= MAX_REMEMBERED_REJECTIONS) {
-      const oldest = this.rejections.keys().next().value;
-      if (oldest !== undefined) this.rejections.delete(oldest);
-    }
     this.rejections.set(id, { code, reason });
+    trimOldest(this.rejections, MAX_REMEMBERED_REJECTIONS);
     this.metrics.txRejected.inc({ code });
   }
 

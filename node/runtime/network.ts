@@ -55,6 +55,7 @@ import {
   encodeTxItem,
   encodeVoteMessage,
 } from "./wire_messages.ts";
+import { trimOldest } from "../util/trim_oldest.ts";
 
 /** Receiver of decoded consensus messages; each returns the gossip verdict. */
 export interface NetworkSink {
@@ -418,10 +419,7 @@ export class NodeNetwork {
   #rememberTx(signatureHex: string): void {
     if (this.#seenTxs.has(signatureHex)) return;
     this.#seenTxs.add(signatureHex);
-    if (this.#seenTxs.size > SEEN_TX_CACHE_SIZE) {
-      const oldest = this.#seenTxs.values().next().value;
-      if (oldest !== undefined) this.#seenTxs.delete(oldest);
-    }
+    trimOldest(this.#seenTxs, SEEN_TX_CACHE_SIZE);
   }
 
   /** Voters of the next height, cached per head. */
@@ -488,21 +486,13 @@ export class NodeNetwork {
     this.#keepRecentBlock(hash, block);
     if (this.#seenBlocks.has(hash)) return;
     this.#seenBlocks.set(hash, encodeBlockMessage(block));
-    while (this.#seenBlocks.size > SEEN_BLOCKS_CACHE_SIZE) {
-      const oldest = this.#seenBlocks.keys().next().value;
-      if (oldest === undefined) break;
-      this.#seenBlocks.delete(oldest);
-    }
+    trimOldest(this.#seenBlocks, SEEN_BLOCKS_CACHE_SIZE);
   }
 
   #keepRecentBlock(hash: string, block: Block): void {
     this.#recentBlocks.delete(hash);
     this.#recentBlocks.set(hash, block);
-    while (this.#recentBlocks.size > RECENT_BLOCKS_DECODED) {
-      const oldest = this.#recentBlocks.keys().next().value;
-      if (oldest === undefined) break;
-      this.#recentBlocks.delete(oldest);
-    }
+    trimOldest(this.#recentBlocks, RECENT_BLOCKS_DECODED);
   }
 
   /** Block-by-hash provider: a proposal block seen lately, or a stored block. */

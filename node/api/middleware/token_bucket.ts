@@ -8,6 +8,7 @@
  * arrives (that client then starts again with a full bucket, which only
  * ever loosens the limit for the evicted client, never for the new one).
  */
+import { trimOldest } from "../../util/trim_oldest.ts";
 
 export interface TokenBucketOptions {
   ratePerSecond: number;
@@ -47,10 +48,7 @@ export class TokenBuckets {
     const { ratePerSecond, burst, maxClients } = this.opts;
     let bucket = this.buckets.get(client);
     if (bucket === undefined) {
-      if (this.buckets.size >= maxClients) {
-        const oldest = this.buckets.keys().next().value;
-        if (oldest !== undefined) this.buckets.delete(oldest);
-      }
+      trimOldest(this.buckets, maxClients - 1);
       bucket = { tokens: burst, updatedMs: nowMs };
     } else {
       // Re-insert to keep the map in least-recently-used order.
