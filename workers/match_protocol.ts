@@ -198,7 +198,8 @@ export class MatchSession {
   /**
    * Idle work between blocks: grow the replica's id index and expiry heap
    * now rather than during the next match, when a block like the largest
-   * lately could make them grow (see `BookCore.reserveForBlock`).
+   * lately could make them grow, and drop the entries that orders which left
+   * the book leave in them (see `BookCore.reserveForBlock`).
    */
   prepareForNextBlock(): void {
     this.#book?.[BOOK_CORE].reserveForBlock(this.#blockOps);

@@ -4,8 +4,8 @@
  * speaks {@link MatchWorkerRequest} / {@link MatchWorkerResponse}.
  *
  * After answering a `load`, `match` or `rollback`, while idle, it grows the
- * replica's indexes for the next block (`MatchSession.prepareForNextBlock`)
- * and collects garbage (see match_idle_gc.ts; needs `--v8-flags=--expose-gc`,
+ * replica's indexes for the next block and drops what fills left in them
+ * (`MatchSession.prepareForNextBlock`) and collects garbage (see match_idle_gc.ts; needs `--v8-flags=--expose-gc`,
  * else V8 collects when it decides, possibly during the next match).
  */
 /// <reference lib="deno.worker" />
