@@ -151,7 +151,8 @@ export class MatchSession {
           const ops = this.#shareOpStrings(decodeOps(req.ops));
           // Decays, so that one huge block does not keep the reserve up for good.
           this.#blockOps = Math.max(ops.length, this.#blockOps - (this.#blockOps >> 4));
-          // The result is encoded below, before the book changes again: no copies of placed orders.
+          // The result is encoded below, before the book changes again: no copies of placed
+          // orders. (The journal keeps it but reads only the ids of `changed`.)
           const result = matchBlock(book, grid, ops, req.ctx, { shareChangedOrders: true });
           const placedIds: unknown[] = [];
           for (const op of ops) if (op?.type === "place") placedIds.push(op.order?.id);

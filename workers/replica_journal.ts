@@ -20,6 +20,9 @@
  * - the grid flows before the block are restored into a fresh GridState.
  * A block that re-placed the id of a parent order after it left the book is
  * not undone (`NOT_REVERSIBLE`: the caller reloads instead).
+ *
+ * The kept result's `changed` orders are the book's live objects (the session
+ * matches with `shareChangedOrders`): only their ids are read here.
  */
 import type { GridFlowSnapshot, MatchResult, Order } from "../node/market/mod.ts";
 import { GridState, type OrderBook } from "../node/market/mod.ts";
