@@ -23,11 +23,10 @@ import { pathToFileURL } from "node:url";
 import type { MarketOp, MatchResult } from "../node/market/matching.ts";
 import {
   AMPLE_TOPOLOGY,
-  awaitHelperThreadsIdle,
   block,
   bookOrders,
+  idleBetweenBlocks,
   internStrings,
-  receiveOps,
   threadCpuMs,
 } from "../node/market/matching_workload.ts";
 import { DEFAULT_GRID_TOPOLOGY } from "../node/market/location.ts";
@@ -116,10 +115,7 @@ if (import.meta.main) {
   const params = DEFAULT_MARKET_PARAMS;
   let timestampMs = 1_768_446_000_000;
   const run = (c: Contender, ops: MarketOp[], height: number, record: boolean) => {
-    c.reserveForBlock(ops.length);
-    idle.collect();
-    awaitHelperThreadsIdle();
-    const received = receiveOps(ops);
+    const received = idleBetweenBlocks(c, idle, ops).ops;
     const c0 = threadCpuMs()!;
     // As the worker calls it (a tree without the option ignores it).
     const ctx = { height, timestampMs, params };

@@ -53,11 +53,10 @@ import { DEFAULT_MARKET_PARAMS } from "./params.ts";
 import { IdleCollector } from "../../workers/match_idle_gc.ts";
 import {
   AMPLE_TOPOLOGY,
-  awaitHelperThreadsIdle,
   block,
   bookOrders,
+  idleBetweenBlocks,
   internStrings,
-  receiveOps,
   threadCpuMs,
 } from "./matching_workload.ts";
 
@@ -108,18 +107,6 @@ function settle(r: MatchResult, ops: MarketOp[]): void {
   settleMatchResult(overlay, r, { height: r.height } as BlockContext, ops);
 }
 
-/**
- * What the match worker does between blocks, untimed: grow the book's indexes
- * for the next block and collect while idle, wait for V8's helper threads
- * (see {@link awaitHelperThreadsIdle}); then the next block's ops arrive.
- */
-function idleBetweenBlocks(book: OrderBook, idle: IdleCollector, ops: MarketOp[]) {
-  book[BOOK_CORE].reserveForBlock(10_000);
-  const collection = idle.collect();
-  const settleMs = awaitHelperThreadsIdle();
-  return { collection, settleMs, ops: receiveOps(ops) };
-}
-
 if (Deno.args[0] === "--blocks") {
   // Manual timers over many blocks: `deno run node/market/matching_bench.ts --blocks 200`.
   const n = Number(Deno.args[1] ?? 100);
@@ -153,7 +140,7 @@ if (Deno.args[0] === "--blocks") {
     for (let i = 0; i < n + 5; i++) {
       let ops = block(10_000);
       if (idle !== null) {
-        const idleStep = idleBetweenBlocks(s.book, idle, ops);
+        const idleStep = idleBetweenBlocks(s.book[BOOK_CORE], idle, ops);
         const c = idleStep.collection!;
         if (i >= 5) {
           idleMs.push(c.durationMs);
@@ -259,7 +246,7 @@ if (Deno.args[0] === "--blocks") {
         w ??= setup(topology, idle.enabled);
         let ops = block(10_000);
         if (idle.enabled) {
-          ops = idleBetweenBlocks(w.book, idle, ops).ops;
+          ops = idleBetweenBlocks(w.book[BOOK_CORE], idle, ops).ops;
         }
         w.ts += 60_000;
         b.start();

@@ -10,6 +10,7 @@ import { DEFAULT_GRID_TOPOLOGY } from "./location.ts";
 import type { MarketOp } from "./matching.ts";
 import { compactOrder, createOrder, type Order } from "./order.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
+import type { IdleCollector } from "../../workers/match_idle_gc.ts";
 
 const params = DEFAULT_MARKET_PARAMS;
 
@@ -199,4 +200,21 @@ export function internStrings(o: Order): Order {
   o.owner = intern(o.owner);
   o.location = intern(o.location);
   return compactOrder(o);
+}
+
+/**
+ * What the match worker does between blocks, untimed: grow the book's indexes
+ * for the next block (`reserveForBlock` of its `BookCore`, here of any tree's
+ * book) and collect while idle, wait for V8's helper threads (see
+ * {@link awaitHelperThreadsIdle}); then the next block's ops arrive.
+ */
+export function idleBetweenBlocks(
+  core: { reserveForBlock(blockOrders: number): void },
+  idle: IdleCollector,
+  ops: MarketOp[],
+): { collection: ReturnType<IdleCollector["collect"]>; settleMs: number; ops: MarketOp[] } {
+  core.reserveForBlock(ops.length);
+  const collection = idle.collect();
+  const settleMs = awaitHelperThreadsIdle();
+  return { collection, settleMs, ops: receiveOps(ops) };
 }
