@@ -22,7 +22,7 @@ import type {
   Order,
 } from "../node/market/mod.ts";
 import { GridState, MarketError, matchBlock, OrderBook } from "../node/market/mod.ts";
-import { compactOrder } from "../node/market/order.ts";
+import { compactOrder, shareConstantStrings } from "../node/market/order.ts";
 import { BOOK_CORE } from "../node/market/book_core.ts";
 import {
   decodeOps,
@@ -95,15 +95,17 @@ class StringPool {
   }
 
   /**
-   * Points the order's owner and location at the pooled copies (equal
-   * strings, so the order is unchanged field by field). Mutates `o`: only
-   * for the session's own copies (a request is a structured clone).
+   * Points the order's owner and location at the pooled copies, and its side
+   * and source at the string constants (`shareConstantStrings`): equal
+   * strings, so the order is unchanged field by field. Mutates `o`: only
+   * for the session's own copies (a request is decoded afresh).
    * Malformed orders are left alone (matching rejects them as usual).
    */
   shareStrings(o: Order): void {
     if (typeof o?.owner !== "string" || typeof o.location !== "string") return;
     o.owner = this.intern(o.owner);
     o.location = this.intern(o.location);
+    shareConstantStrings(o);
   }
 
   clear(): void {

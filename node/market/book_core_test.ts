@@ -54,6 +54,23 @@ Deno.test("order book id index: ids with the same hash stay distinct through ins
   assert.deepEqual(book.depth("sell", 5), []);
 });
 
+Deno.test("order book id index: ids differing only in their middle share a hash and stay distinct", () => {
+  // hashOrderId reads an id's first and last 8 characters and its length.
+  const id = (i: number) => `aaaaaaaa${String(i).padStart(20, "0")}zzzzzzzz`;
+  assert.equal(hashOrderId(id(1)), hashOrderId(id(2)));
+  const book = new OrderBook();
+  for (let i = 0; i < 300; i++) book.insert(o(id(i), i + 1));
+  for (let i = 0; i < 300; i += 2) assert.equal(book.remove(id(i))?.id, id(i));
+  for (let i = 0; i < 320; i++) {
+    assert.equal(book.has(id(i)), i % 2 === 1 && i < 300, id(i));
+    if (i % 2 === 1 && i < 300) assert.equal(book.get(id(i))?.seq, i + 1);
+  }
+  assert.throws(() => book.insert(o(id(7), 999)), /already/);
+  book.insert(o(id(8), 1000));
+  assert.equal(book.get(id(8))?.seq, 1000);
+  assert.equal(book.size, 151);
+});
+
 Deno.test("order book: seq order within a level is kept for out-of-order inserts (level and per-location lists)", () => {
   const book = new OrderBook();
   const seqs = [5, 2, 9, 1, 7, 3];

@@ -8,9 +8,10 @@
 import type { GridTopology } from "./location.ts";
 import { DEFAULT_GRID_TOPOLOGY } from "./location.ts";
 import type { MarketOp } from "./matching.ts";
-import { compactOrder, createOrder, type Order } from "./order.ts";
+import { compactOrder, createOrder, type Order, shareConstantStrings } from "./order.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
 import type { IdleCollector } from "../../workers/match_idle_gc.ts";
+import { decodeOps, encodeOps, getTransferables } from "../../workers/match_codec.ts";
 
 const params = DEFAULT_MARKET_PARAMS;
 
@@ -185,20 +186,26 @@ function intern(text: string): string {
 }
 
 /**
- * The ops as the match worker hands them to `matchBlock`: a structured clone
- * (what it receives), whose owner and location strings its `MatchSession`
- * then points at its pooled copies.
+ * The ops as the match worker hands them to `matchBlock`: packed by the
+ * match codec, the packed columns structured-cloned (the message the worker
+ * receives), decoded, and then given the pooled and constant strings its
+ * `MatchSession` gives them.
  */
 export function receiveOps(ops: MarketOp[]): MarketOp[] {
-  const received = structuredClone(ops);
+  const wire = encodeOps(ops);
+  const received = decodeOps(structuredClone(wire, { transfer: getTransferables(wire.columns) }));
   for (const op of received) if (op.type === "place") op.order = internStrings(op.order);
   return received;
 }
 
-/** `o` with pooled owner and location strings, in the compact layout (as the worker keeps it). */
+/**
+ * `o` with pooled owner and location strings and constant side and source
+ * strings, in the compact layout (as the worker keeps it).
+ */
 export function internStrings(o: Order): Order {
   o.owner = intern(o.owner);
   o.location = intern(o.location);
+  shareConstantStrings(o);
   return compactOrder(o);
 }
 

@@ -129,6 +129,17 @@ export class OrderBook {
   /** The id table before the last rebuild, reused by the next one of the same size (no fresh pages). */
   #idSpare: Int32Array<ArrayBuffer> | null = null;
   /**
+   * Filter of the id index: one bit per value of `hashOrderId & #filterMask`
+   * (8 bits per table slot), set for every key put in the table since its
+   * last rebuild. A clear bit proves an id absent without probing the
+   * table: the probe of a new order's id (the duplicate check) was a cache
+   * miss into the multi-megabyte table, ~2.5 ms of a 10,000-order block at
+   * 100k orders, where the filter's lines mostly stay cached (1/8 of the
+   * table's size). Stale entries leave their bits set (false positives, ~6 %).
+   */
+  #filter = new Int32Array(MIN_ID_SLOTS / 4);
+  #filterMask = 8 * MIN_ID_SLOTS - 1;
+  /**
    * Per node slot: the id-index key of the resting order in it, 0 when empty
    * (so telling a stale entry needs no node), and the mark of the last
    * rebuild or snapshot that met its entry (an order is listed once).
@@ -218,7 +229,10 @@ export class OrderBook {
   }
 
   #find(id: string): BookNode | undefined {
-    const key = this.#hash(id) + 1;
+    const hash = this.#hash(id);
+    const bit = hash & this.#filterMask;
+    if ((this.#filter[bit >>> 5]! & (1 << (bit & 31))) === 0) return undefined;
+    const key = hash + 1;
     const table = this.#idTable, mask = this.#idSlots - 1;
     for (let i = Math.imul(key, SLOT_MULTIPLIER) >>> this.#slotShift;; i = (i + 1) & mask) {
       const k = table[2 * i]!;
@@ -241,6 +255,12 @@ export class OrderBook {
     table[2 * i] = key;
     table[2 * i + 1] = node.slot;
     this.#slotKeys[node.slot] = key;
+    this.#filterAdd(node.idHash);
+  }
+
+  #filterAdd(hash: number): void {
+    const bit = hash & this.#filterMask;
+    this.#filter[bit >>> 5]! |= 1 << (bit & 31);
   }
 
   /** Room for one more entry: drop the stale entries, and double the table if that is not enough. */
@@ -285,9 +305,13 @@ export class OrderBook {
     else table = new Int32Array(2 * slots);
     const shift = 32 - Math.log2(slots);
     const mark = this.#nextSeenMark();
+    if (this.#filter.length === slots / 4) this.#filter.fill(0);
+    else this.#filter = new Int32Array(slots / 4);
+    this.#filterMask = 8 * slots - 1;
     for (let j = 0; j < oldSlots; j++) {
       const key = old[2 * j]!;
       if (key === 0 || !this.#isLiveEntry(key, old[2 * j + 1]!, mark)) continue;
+      this.#filterAdd(key - 1);
       let i = Math.imul(key, SLOT_MULTIPLIER) >>> shift;
       while (table[2 * i] !== 0) i = (i + 1) & mask;
       table[2 * i] = key;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compactOrder, createOrder, type Order } from "./order.ts";
+import { compactOrder, createOrder, type Order, shareConstantStrings } from "./order.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
 
 const order = createOrder(
@@ -35,4 +35,19 @@ Deno.test("compactOrder leaves any other shape alone (extra, missing or reordere
   for (const o of [extra, missing as Order, reordered]) assert.equal(compactOrder(o), o);
   const weird = null as unknown as Order;
   assert.equal(compactOrder(weird), weird);
+});
+
+Deno.test("shareConstantStrings keeps every field equal and leaves unknown values alone", () => {
+  const decoded = JSON.parse(JSON.stringify({ ...order, side: "sell", source: "wind" })) as Order;
+  const before = structuredClone(decoded);
+  shareConstantStrings(decoded);
+  assert.deepEqual(decoded, before);
+  assert.deepEqual(Object.keys(decoded), Object.keys(before));
+  const odd = { ...order, side: "hold", source: "coal" } as unknown as Order;
+  shareConstantStrings(odd);
+  assert.equal(odd.side, "hold");
+  assert.equal(odd.source, "coal");
+  const anyBuy = { ...order, source: null };
+  shareConstantStrings(anyBuy);
+  assert.equal(anyBuy.source, null);
 });
