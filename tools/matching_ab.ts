@@ -127,7 +127,7 @@ if (import.meta.main) {
     }
   };
   const diffs: number[] = [];
-  const WARM_UP = 5;
+  const WARM_UP = 30;
   for (let i = 0; i < rounds + WARM_UP; i++) {
     const ops = block(10_000);
     timestampMs += 60_000;

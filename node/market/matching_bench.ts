@@ -63,6 +63,14 @@ import {
 const params = DEFAULT_MARKET_PARAMS;
 
 /**
+ * Blocks run before the measured ones. After a start (or a replica load) the
+ * matcher runs up to twice as slow for ~25 blocks while V8 optimises and
+ * re-optimises it and the codec around it (seen with `--trace-opt`); the
+ * figures are for a node that has been running a while.
+ */
+const WARM_UP_BLOCKS = 30;
+
+/**
  * The 100k-order book. `asWorker`: loaded as the match worker loads it (a
  * structured clone with pooled strings, then `OrderBook.fromOrders`), so its
  * orders have the same object shapes as the ops the worker receives.
@@ -135,14 +143,14 @@ if (Deno.args[0] === "--blocks") {
     const s = setup(topology, idle !== null);
     const all: number[] = [], fills: number[] = [], certs: number[] = [], v1: number[] = [];
     const settles: number[] = [], idleMs: number[] = [], fillsCpu: number[] = [];
-    const settleMs: number[] = [];
+    const settleMs: number[] = [], warmUp: number[] = [];
     let majors = 0;
-    for (let i = 0; i < n + 5; i++) {
+    for (let i = 0; i < n + WARM_UP_BLOCKS; i++) {
       let ops = block(10_000);
       if (idle !== null) {
         const idleStep = idleBetweenBlocks(s.book[BOOK_CORE], idle, ops);
         const c = idleStep.collection!;
-        if (i >= 5) {
+        if (i >= WARM_UP_BLOCKS) {
           idleMs.push(c.durationMs);
           settleMs.push(idleStep.settleMs);
           if (c.kind === "major") majors++;
@@ -166,7 +174,8 @@ if (Deno.args[0] === "--blocks") {
       const t3 = performance.now();
       if (!fillsOnly) settle(r, ops);
       const t4 = performance.now();
-      if (i >= 5) {
+      if (i < WARM_UP_BLOCKS) warmUp.push(t1 - t0);
+      else {
         fills.push(t1 - t0);
         if (c0 !== null && c1 !== null) fillsCpu.push(c1 - c0);
         certs.push(t2 - t1);
@@ -175,6 +184,11 @@ if (Deno.args[0] === "--blocks") {
         settles.push(t4 - t3);
       }
     }
+    report(
+      `  the ${WARM_UP_BLOCKS} warm-up blocks before (not in the figures below)`,
+      warmUp,
+      false,
+    );
     if (idle !== null) {
       report(`  idle collections between blocks (untimed; ${majors} major)`, idleMs, false);
       report(`  then waits for V8's helper threads (untimed)`, settleMs, false);
@@ -197,11 +211,11 @@ if (Deno.args[0] === "--blocks") {
   {
     const s = setup(AMPLE_TOPOLOGY);
     const ms: number[] = [];
-    for (let i = 0; i < n + 5; i++) {
+    for (let i = 0; i < n + WARM_UP_BLOCKS; i++) {
       const ops = block(10_000, false);
       const t = timeBlock(s, ops);
       cancelAll(s, ops);
-      if (i >= 5) ms.push(t);
+      if (i >= WARM_UP_BLOCKS) ms.push(t);
     }
     report("10,000 resting inserts (no crossing)", ms);
   }
@@ -241,7 +255,7 @@ if (Deno.args[0] === "--blocks") {
     Deno.bench(
       `matchBlockFills as the match worker runs it: 10,000 order ops (50% crossing), 100,000-order book, ${name}`,
       // Enough blocks for a p99 (and for the JIT: a short run measures unoptimised code).
-      { group: "worker", n: 100, warmup: 10 },
+      { group: "worker", n: 100, warmup: WARM_UP_BLOCKS },
       (b) => {
         w ??= setup(topology, idle.enabled);
         let ops = block(10_000);

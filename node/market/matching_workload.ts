@@ -11,7 +11,7 @@ import type { MarketOp } from "./matching.ts";
 import { compactOrder, createOrder, type Order, shareConstantStrings } from "./order.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
 import type { IdleCollector } from "../../workers/match_idle_gc.ts";
-import { decodeOps, encodeOps, getTransferables } from "../../workers/match_codec.ts";
+import { decodeOps, encodeOps, getTransferables, type WireOps } from "../../workers/match_codec.ts";
 
 const params = DEFAULT_MARKET_PARAMS;
 
@@ -186,13 +186,12 @@ function intern(text: string): string {
 }
 
 /**
- * The ops as the match worker hands them to `matchBlock`: packed by the
- * match codec, the packed columns structured-cloned (the message the worker
- * receives), decoded, and then given the pooled and constant strings its
- * `MatchSession` gives them.
+ * The ops as the match worker hands them to `matchBlock`, from `wire`
+ * ({@link encodeOps} of them, done by the sender): the packed columns
+ * structured-cloned (the message the worker receives), decoded, and then
+ * given the pooled and constant strings its `MatchSession` gives them.
  */
-export function receiveOps(ops: MarketOp[]): MarketOp[] {
-  const wire = encodeOps(ops);
+export function receiveOps(wire: WireOps): MarketOp[] {
   const received = decodeOps(structuredClone(wire, { transfer: getTransferables(wire.columns) }));
   for (const op of received) if (op.type === "place") op.order = internStrings(op.order);
   return received;
@@ -221,7 +220,9 @@ export function idleBetweenBlocks(
   ops: MarketOp[],
 ): { collection: ReturnType<IdleCollector["collect"]>; settleMs: number; ops: MarketOp[] } {
   core.reserveForBlock(ops.length);
+  // The main thread packs the ops: its garbage is not in the worker's heap.
+  const wire = encodeOps(ops);
   const collection = idle.collect();
   const settleMs = awaitHelperThreadsIdle();
-  return { collection, settleMs, ops: receiveOps(ops) };
+  return { collection, settleMs, ops: receiveOps(wire) };
 }
