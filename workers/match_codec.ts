@@ -329,41 +329,69 @@ class Reader {
   #n = 0;
   #r = 0;
   #p = 0;
+  // The columns' fields, not the columns object: a received message's
+  // objects have shapes of their own that die with it (see KEPT_CODEC_SHAPES).
+  readonly #tags: Uint8Array;
+  readonly #nums: Float64Array;
+  readonly #refs: Uint32Array;
   readonly #strings: string[];
-  constructor(readonly c: PackedColumns) {
+  readonly #plain: unknown[];
+  constructor(c: PackedColumns) {
+    this.#tags = c.tags;
+    this.#nums = c.nums;
+    this.#refs = c.refs;
     this.#strings = c.strings;
+    this.#plain = c.plain;
   }
 
   tag(): number {
-    const t = this.c.tags[this.#t++];
+    const t = this.#tags[this.#t++];
     if (t === undefined) throw new RangeError("Packed records: no more records");
     return t;
   }
 
   plain(): unknown {
-    if (this.#p >= this.c.plain.length) {
+    if (this.#p >= this.#plain.length) {
       throw new RangeError("Packed records: no more plain records");
     }
-    return this.c.plain[this.#p++];
+    return this.#plain[this.#p++];
   }
 
   n(): number {
-    return this.c.nums[this.#n++]!;
+    return this.#nums[this.#n++]!;
   }
 
   b(): boolean {
-    return this.c.nums[this.#n++] === 1;
+    return this.#nums[this.#n++] === 1;
   }
 
   s(): string {
-    return this.#strings[this.c.refs[this.#r++]!]!;
+    return this.#strings[this.#refs[this.#r++]!]!;
   }
 
   sn(): string | null {
-    const r = this.c.refs[this.#r++]!;
+    const r = this.#refs[this.#r++]!;
     return r === NULL_REF ? null : this.#strings[r]!;
   }
 }
+
+/**
+ * An empty Writer and Reader that live as long as the module. Why: their
+ * hidden classes ("maps") are reached only through live instances (map
+ * transitions are weak); the match worker's full collection between blocks
+ * found none, the maps died, and every optimised codec function embedding
+ * them was deoptimised (see `retainShapes` in node/market/matching.ts).
+ */
+export const KEPT_CODEC_SHAPES: readonly unknown[] = [
+  new Writer(),
+  new Reader({
+    tags: new Uint8Array(0),
+    nums: new Float64Array(0),
+    refs: new Uint32Array(0),
+    strings: [],
+    plain: [],
+  }),
+];
 
 /** An order, built by `NewOrder` (not an object literal: see `NewOrder`). */
 function readOrder(r: Reader): Order {

@@ -175,14 +175,15 @@ export function matchBlockFills(
   }
   for (let i = 0; i < ops.length; i++) run.apply(ops[i]!, i);
   const result = run.finish(opts.shareChangedOrders === true);
-  retainShapes(run, result);
+  retainShapes(run, result, ops);
   return result;
 }
 
 /**
- * Keep one object of each kind a block's run allocates alive until the next
- * block: the run itself (without its results) and the last trade, removal
- * and changed order, held by the book.
+ * Keep one object of each kind a block's run allocates or reads alive until
+ * the next block: the run itself (without its results), the last trade,
+ * removal and changed order, and the last op (with its order: the input
+ * objects' shapes), held by the book.
  *
  * Why: V8 reaches the hidden class ("map") of these objects only through
  * objects that have it (map transitions are weak). The match worker runs a
@@ -192,13 +193,14 @@ export function matchBlockFills(
  * runs partly unoptimised: ~5 ms more per 10,000-order block after every
  * full collection (docs/performance.md, "Order matching", session 4).
  */
-function retainShapes(run: BlockRun, r: MatchResult): void {
+function retainShapes(run: BlockRun, r: MatchResult, ops: readonly MarketOp[]): void {
   run.dropResults();
   const kept = run.core.retained;
   kept[0] = run;
   if (r.trades.length > 0) kept[1] = r.trades[r.trades.length - 1];
   if (r.removed.length > 0) kept[2] = r.removed[r.removed.length - 1];
   if (r.changed.length > 0) kept[3] = r.changed[r.changed.length - 1];
+  if (ops.length > 0) kept[4] = ops[ops.length - 1];
 }
 
 /** Distance classes by index, as {@link GridState.getDistanceClass} orders them. */
