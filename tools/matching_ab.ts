@@ -2,8 +2,9 @@
  * Paired A/B of the matching step: two source trees' matchers, each with its
  * own copy of the same 100,000-order book, in ONE process, fed the same
  * blocks as the match worker gets them (idle collection and grown indexes
- * between blocks, cloned input with pooled strings; see
- * node/market/matching_workload.ts). Each round runs one block on A and one
+ * between blocks, input through the match codec with pooled strings; see
+ * node/market/matching_workload.ts). Both trees' matchers get the input
+ * this tree's codec and session make: the tool compares matchers, not codecs. Each round runs one block on A and one
  * on B, in alternating order, and compares their main-thread CPU times.
  *
  * Why: on a shared 2-core VM separate benchmark runs of the same code differ

@@ -26,11 +26,12 @@
  * and an idle collection (workers/match_idle_gc.ts), then wait until V8's
  * helper threads are idle (after a full collection they sweep for another
  * 30-100 ms; in the node the next block comes a block time later, not at
- * once), then the ops arrive as a
- * structured clone (fresh objects in the young generation, as the worker
- * receives them) whose owner and location strings are pooled as the
- * worker's session pools them (the book, likewise, is loaded as the worker
- * loads it); the idle collections are reported on their own line.
+ * once), then the ops arrive as the worker receives them: packed by the
+ * match codec (before the collection: the sender's garbage is not in the
+ * worker's heap), the packed columns structured-cloned and decoded, and the
+ * strings pooled and shared as the worker's session does (the book, likewise,
+ * is loaded as the worker loads it); the idle collections and the warm-up
+ * blocks (see WARM_UP_BLOCKS) are reported on their own lines.
  *
  * Phases, so that "the matching step" is measured honestly: `matchBlockFills`
  * (fills only, certificate ids left empty), `assignCertificateIds` (the v2

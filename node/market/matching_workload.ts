@@ -1,8 +1,8 @@
 /**
  * The workload of the matcher benchmarks (matching_bench.ts) and of the
  * paired A/B tool (tools/matching_ab.ts): a 100,000-order book, blocks of
- * order ops, and what the match worker does to its input (structured clone,
- * pooled strings), plus the clocks they read. Deterministic: the same calls
+ * order ops, and what the match worker does to its input (the match codec,
+ * pooled and shared strings), plus the clocks they read. Deterministic: the same calls
  * give the same orders in every process. Not used by the node.
  */
 import type { GridTopology } from "./location.ts";
