@@ -27,7 +27,7 @@ import {
   block,
   bookOrders,
   idleBetweenBlocks,
-  internStrings,
+  receiveOrders,
   threadCpuMs,
 } from "../node/market/matching_workload.ts";
 import { DEFAULT_GRID_TOPOLOGY } from "../node/market/location.ts";
@@ -66,7 +66,7 @@ async function load(dir: string, topology: unknown, orders: Order[]): Promise<Co
   const root = pathToFileURL(resolve(dir) + "/").href;
   const market = await import(`${root}node/market/mod.ts`) as MarketModule;
   const { BOOK_CORE } = await import(`${root}node/market/book_core.ts`);
-  const book = market.OrderBook.fromOrders(structuredClone(orders).map(internStrings));
+  const book = market.OrderBook.fromOrders(receiveOrders(orders));
   // deno-lint-ignore no-explicit-any
   const core = (book as any)[BOOK_CORE];
   return {

@@ -22,7 +22,7 @@ import type {
   Order,
 } from "../node/market/mod.ts";
 import { GridState, MarketError, matchBlock, OrderBook } from "../node/market/mod.ts";
-import { compactOrder, shareConstantStrings } from "../node/market/order.ts";
+import { shareConstantStrings } from "../node/market/order.ts";
 import { BOOK_CORE } from "../node/market/book_core.ts";
 import {
   decodeOps,
@@ -84,7 +84,7 @@ export function getResponseTransferables(res: MatchWorkerResponse): ArrayBuffer[
  * copy of its owner and location strings (~120 bytes per order), although a
  * few thousand owners and a few dozen substations cover every order.
  */
-class StringPool {
+export class StringPool {
   #strings = new Map<string, string>();
 
   intern(s: string): string {
@@ -131,12 +131,9 @@ export class MatchSession {
           this.#drop();
           const grid = new GridState(req.topology);
           if (req.gridFlows) grid.restore(req.gridFlows);
-          // fromOrders copies each order, taking the shared strings and the compact layout along.
+          // fromOrders copies each order, taking the shared strings along.
           const orders = decodeOrders(req.orders);
-          for (let i = 0; i < orders.length; i++) {
-            this.#strings.shareStrings(orders[i]!);
-            orders[i] = compactOrder(orders[i]!);
-          }
+          for (let i = 0; i < orders.length; i++) this.#strings.shareStrings(orders[i]!);
           const book = OrderBook.fromOrders(orders);
           this.#journal.reset(book, orders);
           this.#book = book;
@@ -215,16 +212,9 @@ export class MatchSession {
     this.#journal.reset(null);
   }
 
-  /**
-   * Place ops' orders take the shared strings and one compact object layout
-   * (see `compactOrder`; the book keeps a copy of each placed order).
-   */
+  /** Place ops' orders take the shared strings (the book keeps a copy of each placed order). */
   #shareOpStrings(ops: MarketOp[]): MarketOp[] {
-    for (const op of ops) {
-      if (op?.type !== "place") continue;
-      this.#strings.shareStrings(op.order);
-      op.order = compactOrder(op.order);
-    }
+    for (const op of ops) if (op?.type === "place") this.#strings.shareStrings(op.order);
     return ops;
   }
 }

@@ -57,7 +57,7 @@ import {
   block,
   bookOrders,
   idleBetweenBlocks,
-  internStrings,
+  receiveOrders,
   threadCpuMs,
 } from "./matching_workload.ts";
 
@@ -72,15 +72,15 @@ const params = DEFAULT_MARKET_PARAMS;
 const WARM_UP_BLOCKS = 30;
 
 /**
- * The 100k-order book. `asWorker`: loaded as the match worker loads it (a
- * structured clone with pooled strings, then `OrderBook.fromOrders`), so its
+ * The 100k-order book. `asWorker`: loaded as the match worker loads it (through
+ * the match codec, with shared strings, then `OrderBook.fromOrders`), so its
  * orders have the same object shapes as the ops the worker receives.
  */
 function setup(topology: GridTopology, asWorker = false) {
   let book = new OrderBook();
   const orders = bookOrders();
   if (asWorker) {
-    book = OrderBook.fromOrders(structuredClone(orders).map(internStrings));
+    book = OrderBook.fromOrders(receiveOrders(orders));
   } else {
     for (const o of orders) book.insert(o);
   }

@@ -8,10 +8,18 @@
 import type { GridTopology } from "./location.ts";
 import { DEFAULT_GRID_TOPOLOGY } from "./location.ts";
 import type { MarketOp } from "./matching.ts";
-import { compactOrder, createOrder, type Order, shareConstantStrings } from "./order.ts";
+import { createOrder, type Order } from "./order.ts";
 import { DEFAULT_MARKET_PARAMS } from "./params.ts";
 import type { IdleCollector } from "../../workers/match_idle_gc.ts";
-import { decodeOps, encodeOps, getTransferables, type WireOps } from "../../workers/match_codec.ts";
+import {
+  decodeOps,
+  decodeOrders,
+  encodeOps,
+  encodeOrders,
+  getTransferables,
+  type WireOps,
+} from "../../workers/match_codec.ts";
+import { StringPool } from "../../workers/match_protocol.ts";
 
 const params = DEFAULT_MARKET_PARAMS;
 
@@ -176,36 +184,33 @@ export function awaitHelperThreadsIdle(): number {
   return performance.now() - t0;
 }
 
-/** One copy per distinct owner and location string, as the worker's `MatchSession` keeps them. */
-const pooled = new Map<string, string>();
-function intern(text: string): string {
-  const known = pooled.get(text);
-  if (known !== undefined) return known;
-  pooled.set(text, text);
-  return text;
-}
+/** The strings the worker's `MatchSession` shares, pooled as it pools them. */
+const strings = new StringPool();
 
 /**
  * The ops as the match worker hands them to `matchBlock`, from `wire`
  * ({@link encodeOps} of them, done by the sender): the packed columns
  * structured-cloned (the message the worker receives), decoded, and then
- * given the pooled and constant strings its `MatchSession` gives them.
+ * given the shared strings its `MatchSession` gives them.
  */
 export function receiveOps(wire: WireOps): MarketOp[] {
   const received = decodeOps(structuredClone(wire, { transfer: getTransferables(wire.columns) }));
-  for (const op of received) if (op.type === "place") op.order = internStrings(op.order);
+  for (const op of received) if (op.type === "place") strings.shareStrings(op.order);
   return received;
 }
 
 /**
- * `o` with pooled owner and location strings and constant side and source
- * strings, in the compact layout (as the worker keeps it).
+ * Resting orders as the match worker loads them (a `load` request): packed,
+ * structured-cloned, decoded, given the shared strings; `OrderBook.fromOrders`
+ * of them is the worker's replica.
  */
-export function internStrings(o: Order): Order {
-  o.owner = intern(o.owner);
-  o.location = intern(o.location);
-  shareConstantStrings(o);
-  return compactOrder(o);
+export function receiveOrders(orders: Order[]): Order[] {
+  const wire = encodeOrders(orders);
+  const received = decodeOrders(
+    structuredClone(wire, { transfer: getTransferables(wire.columns) }),
+  );
+  for (const o of received) strings.shareStrings(o);
+  return received;
 }
 
 /**

@@ -87,26 +87,9 @@ export const ORDER_KEYS = [
 ] as const;
 
 /**
- * The same order as one object literal, when its own fields are exactly
- * those of {@link createOrder} in that order; otherwise `o` itself.
- *
- * Why: a structured clone (how the match worker receives orders) builds
- * each object field by field from an empty object, which keeps only its
- * first few fields inside the object and the others in a separate array;
- * the book's copies (`{ ...order }`) inherit that layout, and every field
- * read of the matcher then takes one more memory load. The copy has the same
- * fields, values and key order, so nothing can tell it from `o`.
+ * A copy of `o` with {@link createOrder}'s fields, in its key order (built by
+ * {@link NewOrder}): the shape the match codec packs.
  */
-export function compactOrder(o: Order): Order {
-  let n = 0;
-  for (const key in o) {
-    if (key !== ORDER_KEYS[n]) return o;
-    n++;
-  }
-  return n === ORDER_KEYS.length ? copyOrder(o) : o;
-}
-
-/** A copy of `o` with {@link createOrder}'s fields, in its key order (built by {@link NewOrder}). */
 export function copyOrder(o: Order): Order {
   return new NewOrder(
     o.id,
@@ -156,7 +139,9 @@ OrderRecord.prototype = Object.prototype;
  * `new NewOrder(...)`: a plain {@link Order} object (prototype
  * `Object.prototype`, own fields in {@link ORDER_KEYS} order, all in-object),
  * indistinguishable from the object literal {@link createOrder} makes. For
- * the match worker's copies of orders (`copyOrder`, the codec's decoding).
+ * the orders the match codec decodes: all their fields sit inside the
+ * object (a structured clone, which the codec replaced, kept most of them
+ * in a separate array, one more memory load per field the matcher reads).
  *
  * Why not a literal: V8 gives every object literal an "allocation site", and
  * the ~100k orders of a replica load all survive, so it soon allocates that
