@@ -27,6 +27,7 @@ import {
   block,
   bookOrders,
   idleBetweenBlocks,
+  quantile,
   receiveOrders,
   threadCpuMs,
 } from "../node/market/matching_workload.ts";
@@ -78,11 +79,6 @@ async function load(dir: string, topology: unknown, orders: Order[]): Promise<Co
     cpuMs: [],
     trades: 0,
   };
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
 if (import.meta.main) {

@@ -57,6 +57,7 @@ import {
   block,
   bookOrders,
   idleBetweenBlocks,
+  quantile,
   receiveOrders,
   threadCpuMs,
 } from "./matching_workload.ts";
@@ -125,14 +126,12 @@ if (Deno.args[0] === "--blocks") {
     throw new Error("--idle-gc needs the gc global: deno run --v8-flags=--expose-gc ...");
   }
   const report = (name: string, ms: number[], perSecond = true) => {
-    const sorted = [...ms].sort((a, b) => a - b);
-    const at = (q: number) =>
-      sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+    const at = (q: number) => quantile(ms, q);
     const f = (x: number) => x.toFixed(1).padStart(6);
     console.log(
-      `${name.padEnd(58)} min ${f(sorted[0]!)}  median ${f(at(0.5))}  p99 ${f(at(0.99))}  max ${
-        f(sorted[sorted.length - 1]!)
-      } ms${
+      `${name.padEnd(58)} min ${f(Math.min(...ms))}  median ${f(at(0.5))}  p99 ${
+        f(at(0.99))
+      }  max ${f(Math.max(...ms))} ms${
         perSecond
           ? `  (${Math.round(10_000 / at(0.5) * 1000).toLocaleString("en")} orders/s at the median)`
           : ""

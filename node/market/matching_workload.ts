@@ -100,6 +100,12 @@ export function block(n: number, crossing = true): MarketOp[] {
   return ops;
 }
 
+/** The `q` quantile of `xs` (nearest rank: the smallest value with at least a share `q` at or below it). */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
 /** `clock_gettime(CLOCK_THREAD_CPUTIME_ID)` through libc (needs --allow-ffi), or null. */
 function openThreadClock(): (() => number) | null {
   try {
